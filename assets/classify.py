@@ -1,0 +1,104 @@
+"""The demand classifier: trained from the repository's corpus, evaluated on the independent split."""
+
+import dagster as dg
+import pandas as pd
+
+from classifiers.corpus import corrections_as_training, load_corpus
+from classifiers.evaluate import evaluate, value_demand_kept
+from classifiers.model import DemandClassifier
+from pipelines.resources import ClassifierResource, LandingResource, WarehouseResource
+
+CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
+EVALUATION_KEY = dg.AssetKey(["classifier", "classifier_evaluation"])
+MACRO_F1_CHECK = "macro_f1_above_floor"
+
+
+@dg.asset(
+    key=CLASSIFIER_KEY,
+    group_name="classifier",
+    kinds={"scikitlearn", "spacy"},
+    owners=["team:data"],
+    description="The Swedish demand classifier (spaCy text processing, TF-IDF n-grams, calibrated linear model), "
+    "trained on the labelled corpus plus analysts' corrections. The artefact is versioned by the hashes of corpus, "
+    "config and corrections, and only retrained when one of them changes.",
+)
+def demand_classifier(
+    context: dg.AssetExecutionContext,
+    classifier: ClassifierResource,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+) -> dg.Output[DemandClassifier]:
+    store = warehouse.get()
+    labelled = store.read("select inquiry_id, text from inquiries") if store.has_table("inquiries") else pd.DataFrame()
+    extra = corrections_as_training(landing.corrections(), labelled)
+    artefact = classifier.load(extra=extra, log=context.log.info)
+    return dg.Output(
+        artefact.classifier,
+        data_version=dg.DataVersion(artefact.version),
+        metadata={
+            "version": artefact.version,
+            "artefact": dg.MetadataValue.path(str(artefact.path)),
+            "trained_this_run": artefact.trained_now,
+            "train_seconds": dg.MetadataValue.float(round(artefact.train_seconds, 2)),
+            "corrections_used": dg.MetadataValue.int(len(extra)),
+        },
+    )
+
+
+@dg.asset(
+    key=EVALUATION_KEY,
+    group_name="classifier",
+    kinds={"scikitlearn"},
+    owners=["team:data"],
+    ins={"model": dg.AssetIn(key=CLASSIFIER_KEY)},
+    check_specs=[
+        dg.AssetCheckSpec(
+            MACRO_F1_CHECK,
+            asset=EVALUATION_KEY,
+            blocking=True,
+            description="Stops publishing when macro-F1 on the independent split is below the floor.",
+        )
+    ],
+    description="How well the classifier does on the evaluation split, which other writers wrote apart from the "
+    "training data: per-class precision, recall and F1, the confusion matrix (also kept as a table, used to correct "
+    "published shares), and the share of real SweFAQ value-demand questions kept as value demand.",
+)
+def classifier_evaluation(
+    context: dg.AssetExecutionContext,
+    model: DemandClassifier,
+    classifier: ClassifierResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    corpus = load_corpus()
+    held_out = corpus[corpus["split"] == "eval"]
+    result = evaluate(held_out["label"].tolist(), model.predict(held_out["text"].tolist()).labels)
+    store = warehouse.get()
+    confusion = (
+        result.confusion.rename_axis("true_type")
+        .reset_index()
+        .melt(id_vars="true_type", var_name="predicted_type", value_name="n")
+    )
+    store.replace("classifier_confusion", confusion)
+    store.replace("classifier_metrics", result.per_class)
+    floor = float(classifier.config()["quality"]["macro_f1_floor"])
+    real = value_demand_kept(model.predict, classifier.realdata_path) if classifier.realdata_path else None
+    metadata = {
+        "macro_f1": dg.MetadataValue.float(round(result.macro_f1, 4)),
+        "accuracy": dg.MetadataValue.float(round(result.accuracy, 4)),
+        "eval_examples": dg.MetadataValue.int(result.n),
+        "scores": dg.MetadataValue.md(result.markdown()),
+    }
+    if real is not None:
+        metadata["swefaq_value_kept"] = dg.MetadataValue.float(round(real[0], 4))
+        metadata["swefaq_value_questions"] = dg.MetadataValue.int(real[1])
+    context.log.info(f"macro-F1 on the independent split: {result.macro_f1:.3f} (floor {floor})")
+    return dg.MaterializeResult(
+        metadata=metadata,
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=MACRO_F1_CHECK,
+                passed=result.macro_f1 >= floor,
+                metadata={"macro_f1": round(result.macro_f1, 4), "floor": floor},
+            )
+        ],
+    )

@@ -1,0 +1,73 @@
+"""Every ``dbt_like_sql/<layer>/<model>.sql`` as an asset keyed ``[layer, model]``.
+
+Dependencies come from the SQL (sqlglot), the ``.yml`` tests become asset checks. Tables that
+Python assets write are found by their key's last part, so nothing here lists models by hand.
+"""
+
+from collections.abc import Iterable
+
+import dagster as dg
+
+from pipelines.resources import WarehouseResource
+from warehouse.sql_models import SqlModel, discover, grain_query, run_model, test_query
+
+GRAIN_CHECK = "grain_is_unique"
+
+
+def _check_specs(model: SqlModel, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    specs = [
+        dg.AssetCheckSpec(test.name, asset=key, description=f"{test.test} on {test.column}") for test in model.tests
+    ]
+    if model.grain:
+        specs.append(
+            dg.AssetCheckSpec(
+                GRAIN_CHECK, asset=key, blocking=True, description=f"one row per {', '.join(model.grain)}"
+            )
+        )
+    return specs
+
+
+def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.AssetsDefinition:
+    key = dg.AssetKey([model.layer, model.name])
+    missing = [t for t in model.depends_on if t not in tables]
+    if missing:
+        raise ValueError(f"{model.path.name} reads {missing}, which no asset writes")
+
+    @dg.multi_asset(
+        name=f"{model.layer}__{model.name}",
+        specs=[
+            dg.AssetSpec(
+                key,
+                deps=[tables[t] for t in model.depends_on],
+                group_name=model.layer,
+                description=model.description or f"SQL model {model.path.name}",
+                kinds={"sql"},
+                metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "grain": ", ".join(model.grain)},
+            )
+        ],
+        check_specs=_check_specs(model, key),
+    )
+    def _run(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        store = warehouse.get()
+        rows = run_model(model, store)
+        context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
+        yield dg.MaterializeResult(asset_key=key, metadata={"rows": dg.MetadataValue.int(rows)})
+        for test in model.tests:
+            failures = int(store.scalar(test_query(model, test)))
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name=test.name, passed=failures == 0, metadata={"failing_rows": failures}
+            )
+        if model.grain:
+            dupes = int(store.scalar(grain_query(model)))
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name=GRAIN_CHECK, passed=dupes == 0, metadata={"duplicate_keys": dupes}
+            )
+
+    return _run
+
+
+def build_sql_assets(upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    models = discover()
+    tables = {key.path[-1]: key for key in upstream}
+    tables.update({m.name: dg.AssetKey([m.layer, m.name]) for m in models})
+    return [build_sql_asset(model, tables) for model in models]

@@ -1,0 +1,72 @@
+"""Per-class and macro scores, and a confusion matrix, on a labelled split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from classifiers.taxonomy import DEMAND_TYPES
+
+
+@dataclass
+class Evaluation:
+    per_class: pd.DataFrame  # label, precision, recall, f1, support
+    confusion: pd.DataFrame  # rows: true label, columns: predicted label
+    macro_f1: float
+    accuracy: float
+    n: int
+
+    def confusion_rates(self) -> np.ndarray:
+        """P(predicted = j | true = i), rows summing to 1; used to correct published shares."""
+        counts = self.confusion.to_numpy(dtype=float)
+        totals = counts.sum(axis=1, keepdims=True)
+        return np.divide(counts, totals, out=np.eye(len(counts)), where=totals > 0)
+
+    def markdown(self) -> str:
+        lines = ["| demand type | precision | recall | F1 | n |", "|---|---|---|---|---|"]
+        for row in self.per_class.itertuples():
+            lines.append(f"| `{row.label}` | {row.precision:.3f} | {row.recall:.3f} | {row.f1:.3f} | {row.support} |")
+        lines.append(f"| **macro** | | | **{self.macro_f1:.3f}** | {self.n} |")
+        lines += ["", "Confusion matrix (rows: true, columns: predicted)", ""]
+        short = {k: k.split("_")[0][:7] for k in DEMAND_TYPES}
+        lines.append("| true \\ predicted | " + " | ".join(short[c] for c in self.confusion.columns) + " |")
+        lines.append("|---" * (len(self.confusion.columns) + 1) + "|")
+        for label, row in self.confusion.iterrows():
+            lines.append(f"| `{label}` | " + " | ".join(str(int(v)) for v in row) + " |")
+        return "\n".join(lines)
+
+
+def evaluate(true: list[str], predicted: list[str]) -> Evaluation:
+    labels = list(DEMAND_TYPES)
+    p, r, f, s = precision_recall_fscore_support(true, predicted, labels=labels, zero_division=0)
+    per_class = pd.DataFrame({"label": labels, "precision": p, "recall": r, "f1": f, "support": s})
+    cm = pd.DataFrame(confusion_matrix(true, predicted, labels=labels), index=labels, columns=labels)
+    present = per_class["support"] > 0
+    return Evaluation(
+        per_class=per_class,
+        confusion=cm,
+        macro_f1=float(per_class.loc[present, "f1"].mean()),
+        accuracy=float(np.mean(np.array(true) == np.array(predicted))),
+        n=len(true),
+    )
+
+
+def value_demand_kept(predict, path) -> tuple[float, int] | None:
+    """Share of a real-world file's ``value_demand`` rows that the model keeps as value demand.
+
+    The file (``id,text,label``) is for evaluation only: it never reaches training or tuning.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype=str)
+    value = frame[frame["label"] == "value_demand"]
+    if value.empty:
+        return None
+    labels = predict(value["text"].tolist()).labels
+    return float(np.mean(np.array(labels) == "value_demand")), len(value)

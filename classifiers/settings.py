@@ -1,0 +1,26 @@
+"""Loading the classifier's single config file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CONFIG = Path(__file__).parent / "config.yaml"
+
+
+def load_config(path: Path | None = None) -> dict:
+    return yaml.safe_load((path or DEFAULT_CONFIG).read_text(encoding="utf-8"))
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(repr(sorted(_flatten(config))).encode()).hexdigest()[:12]
+
+
+def _flatten(obj, prefix=""):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _flatten(value, f"{prefix}{key}.")
+    else:
+        yield (prefix, repr(obj))

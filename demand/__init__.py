@@ -1,0 +1,1 @@
+"""From staged rows to inquiries: process mapping, behavioural duplicates, labels."""

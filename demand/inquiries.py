@@ -1,0 +1,175 @@
+"""One row per inquiry: every valid contact and e-service submission, labelled once.
+
+Contacts are labelled by their text. E-service submissions are labelled by behaviour first
+(taxonomy.md): a re-submission of the same service by the same citizen inside the window, with
+no decision in between, is ``duplicate_request`` whatever it says; an empty one is the
+application itself, ``value_demand``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from classifiers.taxonomy import AVOIDABLE, DEMAND_TYPES
+from demand.processes import UNMAPPED, ProcessMap
+
+INQUIRY_COLUMNS = [
+    "inquiry_id",
+    "source",
+    "source_id",
+    "occurred_at",
+    "channel",
+    "process",
+    "queue_or_service",
+    "demand_type",
+    "avoidable",
+    "confidence",
+    "second_type",
+    "needs_review",
+    "label_origin",
+    "citizen_key",
+    "case_ref",
+    "invoice_ref",
+    "handled_seconds",
+    "text",
+]
+
+
+@dataclass(frozen=True)
+class Predicted:
+    labels: list[str]
+    confidence: np.ndarray
+    second: list[str]
+
+
+Predictor = Callable[[list[str]], Predicted]
+
+
+def behavioural_duplicates(eservice: pd.DataFrame, cases: pd.DataFrame, window_days: int) -> pd.Series:
+    """True where a submission repeats the same citizen's same service within the window, undecided."""
+    if eservice.empty:
+        return pd.Series(False, index=eservice.index)
+    subs = eservice[["submission_id", "citizen_key", "service", "submitted_at", "case_ref"]].copy()
+    subs["_row"] = np.arange(len(subs))
+    known = subs[subs["citizen_key"].notna()].sort_values(["citizen_key", "service", "submitted_at", "submission_id"])
+    grouped = known.groupby(["citizen_key", "service"], sort=False)
+    known["prev_at"] = grouped["submitted_at"].shift()
+    known["prev_case"] = grouped["case_ref"].shift()
+    window = pd.Timedelta(days=window_days)
+    candidate = known[known["prev_at"].notna() & (known["submitted_at"] - known["prev_at"] <= window)]
+
+    decided_between = pd.Series(False, index=candidate.index)
+    if not candidate.empty and not cases.empty:
+        decisions = cases.loc[cases["event"] == "decided", ["case_ref", "event_at"]]
+        pairs = candidate.reset_index().merge(decisions, left_on="prev_case", right_on="case_ref", how="inner")
+        hit = pairs[(pairs["event_at"] > pairs["prev_at"]) & (pairs["event_at"] <= pairs["submitted_at"])]
+        decided_between = candidate.index.isin(hit["index"])
+    duplicate_rows = candidate.loc[~np.asarray(decided_between, dtype=bool), "_row"]
+    flags = np.zeros(len(subs), dtype=bool)
+    flags[duplicate_rows.to_numpy()] = True
+    return pd.Series(flags, index=eservice.index)
+
+
+def _contacts_frame(contacts: pd.DataFrame, processes: ProcessMap, predict: Predictor) -> pd.DataFrame:
+    predicted = predict(contacts["text"].fillna("").tolist()) if len(contacts) else Predicted([], np.array([]), [])
+    return pd.DataFrame(
+        {
+            "inquiry_id": "contacts:" + contacts["contact_id"].astype(str),
+            "source": "contacts",
+            "source_id": contacts["contact_id"].astype(str),
+            "occurred_at": contacts["started_at"],
+            "channel": contacts["channel"],
+            "process": processes.map("queue", contacts["queue"]),
+            "queue_or_service": contacts["queue"],
+            "demand_type": predicted.labels,
+            "confidence": np.asarray(predicted.confidence, dtype=float),
+            "second_type": predicted.second,
+            "label_origin": "model",
+            "citizen_key": contacts["citizen_key"],
+            "case_ref": contacts["case_ref"],
+            "invoice_ref": contacts["invoice_ref"],
+            "handled_seconds": contacts["handled_seconds"],
+            "text": contacts["text"],
+        }
+    )
+
+
+def _eservice_frame(
+    eservice: pd.DataFrame, cases: pd.DataFrame, processes: ProcessMap, predict: Predictor, window_days: int
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "inquiry_id": "eservice:" + eservice["submission_id"].astype(str),
+            "source": "eservice",
+            "source_id": eservice["submission_id"].astype(str),
+            "occurred_at": eservice["submitted_at"],
+            "channel": "eservice",
+            "process": processes.map("service", eservice["service"]),
+            "queue_or_service": eservice["service"],
+            "demand_type": "value_demand",
+            "confidence": 1.0,
+            "second_type": pd.NA,
+            "label_origin": "empty_submission",
+            "citizen_key": eservice["citizen_key"],
+            "case_ref": eservice["case_ref"],
+            "invoice_ref": pd.NA,
+            "handled_seconds": pd.NA,
+            "text": eservice["text"],
+        }
+    )
+    duplicate = behavioural_duplicates(eservice, cases, window_days).to_numpy()
+    has_text = eservice["text"].fillna("").str.strip().ne("").to_numpy()
+    by_text = has_text & ~duplicate
+    if by_text.any():
+        predicted = predict(eservice.loc[by_text, "text"].tolist())
+        frame.loc[by_text, "demand_type"] = predicted.labels
+        frame.loc[by_text, "confidence"] = np.asarray(predicted.confidence, dtype=float)
+        frame.loc[by_text, "second_type"] = predicted.second
+        frame.loc[by_text, "label_origin"] = "model"
+    frame.loc[duplicate, ["demand_type", "confidence", "label_origin"]] = ["duplicate_request", 1.0, "behaviour"]
+    return frame
+
+
+def apply_corrections(frame: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
+    """An analyst's label wins over the model's: confidence 1, no review needed."""
+    if corrections is None or corrections.empty:
+        return frame
+    fixes = corrections.drop_duplicates("inquiry_id", keep="last").set_index("inquiry_id")["demand_type"]
+    hit = frame["inquiry_id"].isin(fixes.index)
+    frame.loc[hit, "demand_type"] = frame.loc[hit, "inquiry_id"].map(fixes)
+    frame.loc[hit, ["confidence", "label_origin"]] = [1.0, "analyst"]
+    return frame
+
+
+def build_inquiries(
+    contacts: pd.DataFrame,
+    eservice: pd.DataFrame,
+    cases: pd.DataFrame,
+    processes: ProcessMap,
+    predict: Predictor,
+    window_days: int = 14,
+    review_threshold: float = 0.6,
+    corrections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    frame = pd.concat(
+        [
+            _contacts_frame(contacts, processes, predict),
+            _eservice_frame(eservice, cases, processes, predict, window_days),
+        ],
+        ignore_index=True,
+    )
+    frame = apply_corrections(frame, corrections)
+    frame["avoidable"] = frame["demand_type"].isin(AVOIDABLE)
+    frame["needs_review"] = (frame["label_origin"] == "model") & (frame["confidence"] < review_threshold)
+    frame["handled_seconds"] = pd.to_numeric(frame["handled_seconds"], errors="coerce").astype("Int64")
+    assert frame["demand_type"].isin(DEMAND_TYPES).all()
+    return frame[INQUIRY_COLUMNS].sort_values(["occurred_at", "inquiry_id"], ignore_index=True)
+
+
+def unmapped_counts(frame: pd.DataFrame) -> dict[str, int]:
+    unmapped = frame[frame["process"] == UNMAPPED]
+    return {str(k): int(v) for k, v in unmapped["queue_or_service"].value_counts().items()}

@@ -1,0 +1,1 @@
+"""Reading landing files per the data contract: plain Python, no Dagster."""

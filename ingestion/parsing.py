@@ -1,0 +1,157 @@
+"""Typed, validated, pseudonymised rows from a raw landing table.
+
+Every row either becomes a staged row or a quarantine row with a reason: nothing is dropped in
+silence. Values are converted column by column with pandas so that large files stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ingestion.contract import Kind, Source
+from ingestion.files import RawTable, UnreadableFile
+from privacy import Pseudonymiser, mask_text
+
+LOCAL_TZ = "Europe/Stockholm"
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+QUARANTINE_COLUMNS = ["source", "file", "line", "reason"]
+
+
+@dataclass
+class ParsedFile:
+    frame: pd.DataFrame
+    rejects: pd.DataFrame  # QUARANTINE_COLUMNS
+
+
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """Contract timestamps as naive Europe/Stockholm wall-clock time.
+
+    ``YYYY-MM-DD HH:MM[:SS]`` is local time already; ISO 8601 with an offset is converted.
+    """
+    values = values.astype("string")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    present = values.notna()
+    has_offset = present & values.str.contains(_OFFSET, regex=True, na=False)
+    local = present & ~has_offset
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "ISO8601"):
+        todo = local & out.isna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+    if has_offset.any():
+        aware = pd.to_datetime(values[has_offset], format="ISO8601", utc=True, errors="coerce")
+        out[has_offset] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    return out
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values.astype("string"), format="%Y-%m-%d", errors="coerce").dt.date
+
+
+def parse_amounts(values: pd.Series) -> pd.Series:
+    """``1 234,50`` and ``1234.50`` both mean 1234.5; ``1.234,50`` too."""
+    text = values.astype("string").str.replace(_SPACES, "", regex=True)
+    has_comma = text.str.contains(",", regex=False, na=False)
+    text = text.where(~has_comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _row_hashes(frame: pd.DataFrame) -> pd.Series:
+    joined = frame.fillna("").astype(str).agg("\x1f".join, axis=1)
+    return joined.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()[:32])
+
+
+def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Pseudonymiser) -> ParsedFile:
+    missing = [c.name for c in source.columns if c.required and c.name not in raw.header]
+    if missing:
+        raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
+
+    width = len(raw.header)
+    reasons: dict[int, str] = {}
+    good_rows, good_lines = [], []
+    for row, line in zip(raw.rows, raw.lines, strict=True):
+        if len(row) != width:
+            reasons[line] = f"expected {width} fields, found {len(row)}"
+        else:
+            good_rows.append(row)
+            good_lines.append(line)
+
+    frame = pd.DataFrame(good_rows, columns=raw.header, dtype="string")
+    frame = frame.apply(lambda col: col.str.strip()).replace("", pd.NA)
+    frame.index = pd.Index(good_lines, name="line")
+    row_hash = _row_hashes(frame)
+
+    out = pd.DataFrame(index=frame.index)
+    fail = pd.Series(pd.NA, index=frame.index, dtype="string")
+
+    def flag(mask: pd.Series, reason: str) -> None:
+        fail[mask & fail.isna()] = reason
+
+    for col in source.columns:
+        values = frame[col.name] if col.name in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        if col.required:
+            flag(values.isna(), f"missing required field {col.name}")
+        present = values.notna()
+        if col.kind is Kind.TIMESTAMP:
+            parsed = parse_timestamps(values)
+            flag(present & parsed.isna(), f"unparseable timestamp in {col.name}")
+        elif col.kind is Kind.DATE:
+            parsed = parse_dates(values)
+            flag(present & parsed.isna(), f"unparseable date in {col.name}")
+        elif col.kind is Kind.AMOUNT:
+            parsed = parse_amounts(values)
+            flag(present & parsed.isna(), f"unparseable amount in {col.name}")
+        elif col.kind is Kind.INTEGER:
+            parsed = pd.to_numeric(values, errors="coerce")
+            bad = present & (parsed.isna() | (parsed < 0) | (parsed != np.floor(parsed.fillna(0))))
+            flag(bad, f"not a non-negative whole number in {col.name}")
+            parsed = parsed.where(~bad).round().astype("Int64")
+        elif col.kind is Kind.CHOICE:
+            parsed = values.str.lower()
+            flag(present & ~parsed.isin(col.choices), f"unknown {col.name} (allowed: {', '.join(col.choices)})")
+        elif col.kind is Kind.CITIZEN:
+            out["citizen_key"] = values.map(pseudonymiser.pseudonym, na_action="ignore").astype("string")
+            continue
+        elif col.name in source.free_text:
+            parsed = values.map(mask_text, na_action="ignore").astype("string")
+        else:
+            parsed = values
+        out[col.name] = parsed
+
+    extras = [c for c in raw.header if c not in source.column_names]
+    if extras:
+        masked = frame[extras].apply(lambda col: col.map(mask_text, na_action="ignore"))
+        out["extra"] = [
+            json.dumps({k: v for k, v in r.items() if pd.notna(v)}, ensure_ascii=False)
+            for r in masked.to_dict("records")
+        ]
+    else:
+        out["extra"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    out["row_hash"] = row_hash
+    out["source_file"] = file_name
+    out["source_line"] = out.index.astype("int64")
+
+    # Within one file: an exact repeat is harmless, the same id with other content is not.
+    key = source.id_column or "row_hash"
+    valid = fail.isna()
+    firsts = out[valid].drop_duplicates(subset=[key, "row_hash"])
+    clash = firsts.duplicated(subset=[key], keep="first")
+    for line in firsts.index[clash]:
+        fail[line] = f"duplicate {key} with different content"
+    keep = fail.isna() & ~out.index.isin(out[valid].index[out[valid].duplicated(subset=[key, "row_hash"])])
+
+    for line, reason in fail[fail.notna()].items():
+        reasons[int(line)] = str(reason)
+    rejects = pd.DataFrame(
+        {"source": source.name, "file": file_name, "line": list(reasons.keys()), "reason": list(reasons.values())},
+        columns=QUARANTINE_COLUMNS,
+    ).sort_values("line", ignore_index=True)
+    return ParsedFile(frame=out[keep].reset_index(drop=True), rejects=rejects)

@@ -1,0 +1,283 @@
+"""The ``onodig`` command: run, classify, generate, demo, serve.
+
+Exit codes scripts can trust: 0 success, 1 a pipeline step failed, 2 bad configuration or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+DEMO_KEY = "onodig-demo-key-not-for-production"
+
+
+class ConfigError(Exception):
+    """A one-line problem with the user's configuration or input; exit code 2."""
+
+
+def _settings(args):
+    from pipelines.settings import resolve
+
+    return resolve(
+        landing=getattr(args, "landing", None),
+        warehouse_url=getattr(args, "warehouse", None),
+        outbox=getattr(args, "outbox", None),
+        data_dir=getattr(args, "data", None),
+    )
+
+
+def _check_warehouse(url: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from warehouse import BadWarehouseUrl, Warehouse
+
+    try:
+        store = Warehouse(url)
+        with store.connect() as conn:
+            conn.exec_driver_sql("select 1")
+    except BadWarehouseUrl as exc:
+        raise ConfigError(f"bad warehouse URL: {exc}") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise ConfigError(f"cannot connect to the warehouse {url!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    for name in ("great_expectations", "alembic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def run_pipeline(settings, stream=sys.stdout) -> bool:
+    """Materialize every asset once over the landing folder; True when every step succeeded."""
+    import dagster as dg
+
+    from pipelines.definitions import ALL_JOB, build_definitions
+
+    if not settings.landing.is_dir():
+        raise ConfigError(f"landing folder not found: {settings.landing} (set --landing or ONODIG_LANDING)")
+    if not os.environ.get("ONODIG_PSEUDONYM_KEY"):
+        raise ConfigError(
+            "ONODIG_PSEUDONYM_KEY is not set: onodig will not write citizen data without a pseudonymisation key"
+        )
+    _check_warehouse(settings.warehouse_url)
+    _quiet_libraries()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    (settings.dagster_home / "dagster.yaml").touch()
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+    defs = build_definitions(settings)
+    job = defs.get_job_def(ALL_JOB)
+    print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_url}", file=stream)
+    started = time.perf_counter()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    seconds = time.perf_counter() - started
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    bad_checks = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed]
+    print(f"\nonodig run finished in {seconds:.1f} s: {'OK' if result.success else 'FAILED'}", file=stream)
+    if failed:
+        print(f"failed steps: {', '.join(failed)}", file=stream)
+    if bad_checks:
+        print(f"failed checks: {', '.join(bad_checks)}", file=stream)
+    return bool(result.success)
+
+
+def summary(settings, stream=sys.stdout) -> None:
+    from warehouse import Warehouse
+
+    store = Warehouse(settings.warehouse_url)
+    if not store.has_table("avoidable_demand_weekly"):
+        return
+    weekly = store.read("select * from avoidable_demand_weekly order by week_start, process")
+    totals = store.read(
+        "select count(*) as inquiries, sum(case when avoidable then 1 else 0 end) as avoidable, "
+        "sum(case when needs_review then 1 else 0 end) as needs_review from inquiries"
+    ).iloc[0]
+    quarantined = store.scalar("select count(*) from quarantine") if store.has_table("quarantine") else 0
+    latest = weekly[weekly["week_start"] == weekly["week_start"].max()]
+    cols = ["process", "week_start", "inquiries", "avoidable_inquiries", "avoidable_share"]
+    print("\nAvoidable demand, latest week (table avoidable_demand_weekly):", file=stream)
+    print(latest[cols].to_string(index=False, formatters={"avoidable_share": "{:.1%}".format}), file=stream)
+    print(
+        f"\n{int(totals['inquiries']):,} inquiries over {weekly['week_start'].nunique()} weeks, "
+        f"{int(totals['avoidable']) / max(int(totals['inquiries']), 1):.1%} avoidable; "
+        f"{int(totals['needs_review']):,} flagged for review; {int(quarantined)} quarantined rows/files.",
+        file=stream,
+    )
+
+
+def where(settings, stream=sys.stdout) -> None:
+    print(
+        "\nWhere the results are:\n"
+        f"  warehouse      {settings.warehouse_url}  (tables inquiries, avoidable_demand_weekly, quarantine, ...)\n"
+        f"  review queue   {settings.exports / 'review_queue.csv'}\n"
+        f"  models         {settings.model_dir}\n"
+        f"  Dagster UI     onodig serve  (then http://127.0.0.1:3000)",
+        file=stream,
+    )
+
+
+def cmd_run(args) -> int:
+    settings = _settings(args)
+    ok = run_pipeline(settings)
+    if ok:
+        summary(settings)
+    return 0 if ok else 1
+
+
+def cmd_classify(args) -> int:
+    import pandas as pd
+
+    from classifiers.training import load_or_train
+    from ingestion.files import UnreadableFile, read_table
+
+    settings = _settings(args)
+    source = Path(args.input)
+    if not source.is_file():
+        raise ConfigError(f"input file not found: {source}")
+    try:
+        raw = read_table(source)
+    except UnreadableFile as exc:
+        raise ConfigError(f"cannot read {source}: {exc}") from exc
+    if "id" not in raw.header or "text" not in raw.header:
+        raise ConfigError(f"{source} needs the columns id and text (found: {', '.join(raw.header)})")
+    frame = pd.DataFrame(raw.rows, columns=raw.header, dtype=str)
+    artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
+    started = time.perf_counter()
+    predicted = artefact.classifier.predict(frame["text"].fillna("").tolist())
+    out = pd.DataFrame(
+        {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
+    )
+    out.to_csv(args.output, index=False)
+    seconds = time.perf_counter() - started
+    print(
+        f"classified {len(out):,} texts in {seconds:.1f} s ({len(out) / max(seconds, 1e-9):,.0f} texts/s) -> {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from generator.landing import GeneratorConfig, write_landing
+
+    settings = _settings(args)
+    truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
+    config = GeneratorConfig(weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks)
+    started = time.perf_counter()
+    counts = write_landing(config, settings.landing, truth)
+    print(
+        f"generated {counts['inquiries']:,} inquiries ({counts['contacts']:,} contacts, {counts['eservice']:,} e-service "
+        f"submissions), {counts['cases']:,} case events and {counts['invoices']:,} invoices in "
+        f"{time.perf_counter() - started:.1f} s\n  landing {settings.landing}\n  truth   {truth}"
+    )
+    return 0
+
+
+def cmd_demo(args) -> int:
+    os.environ.setdefault("ONODIG_PSEUDONYM_KEY", DEMO_KEY)
+    settings = _settings(args)
+    if not any(settings.landing.glob("*/*.csv*")):
+        print("No landing data yet: generating a sample landing folder...")
+        args.truth, args.no_quirks = None, False
+        cmd_generate(args)
+    ok = run_pipeline(settings)
+    if not ok:
+        return 1
+    summary(settings)
+    where(settings)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import subprocess
+
+    from pipelines.settings import REPO_ROOT
+
+    settings = _settings(args)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    (settings.dagster_home / "dagster.yaml").touch()
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(settings.dagster_home),
+        ONODIG_DATA=str(settings.data_dir),
+        ONODIG_LANDING=str(settings.landing),
+        ONODIG_WAREHOUSE_URL=settings.warehouse_url,
+        ONODIG_OUTBOX=str(settings.outbox),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+        "-w",
+        str(REPO_ROOT / "workspace.yaml"),
+    ]
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it")
+    return subprocess.call(command, env=env, cwd=REPO_ROOT)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="onodig", description="Avoidable demand in municipal contact-centre logs.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def common(p, landing=True):
+        if landing:
+            p.add_argument("--landing", help="landing folder (default $ONODIG_LANDING or ./data/landing)")
+        p.add_argument("--warehouse", help="SQLAlchemy URL (default $ONODIG_WAREHOUSE_URL or DuckDB in ./data)")
+        p.add_argument(
+            "--data", help="data folder for models, run storage and exports (default $ONODIG_DATA or ./data)"
+        )
+        return p
+
+    common(sub.add_parser("run", help="materialize every asset once over the landing folder")).set_defaults(
+        func=cmd_run
+    )
+    p = common(sub.add_parser("classify", help="classify a CSV of id,text"), landing=False)
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_classify)
+    for name, func, text in (
+        ("generate", cmd_generate, "write a sample landing folder"),
+        ("demo", cmd_demo, "generate sample data, run everything, print the weekly table"),
+    ):
+        p = common(sub.add_parser(name, help=text))
+        p.add_argument("--weeks", type=int, default=12)
+        p.add_argument("--per-week", type=int, default=1500)
+        p.add_argument("--seed", type=int, default=7)
+        if name == "generate":
+            p.add_argument("--truth", help="where to write the truth file (default next to the landing folder)")
+            p.add_argument("--no-quirks", action="store_true", help="plain UTF-8 ';' files, no bad rows")
+        p.set_defaults(func=func)
+    p = common(sub.add_parser("serve", help="the Dagster UI on 127.0.0.1"))
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"onodig: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

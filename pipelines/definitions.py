@@ -1,0 +1,59 @@
+"""The one place where onodig's Dagster definitions are assembled.
+
+Assets are collected from their modules and SQL models from their files; resources are chosen
+here once, from :mod:`pipelines.settings`, and referenced by parameter name everywhere else.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.classify import classifier_evaluation, demand_classifier
+from assets.demand import inquiries, review_queue
+from assets.ingest import ingest_assets, ingest_checks
+from assets.sql_models import build_sql_assets
+from pipelines.resources import (
+    ClassifierResource,
+    LandingResource,
+    OutputsResource,
+    PseudonymResource,
+    WarehouseResource,
+)
+from pipelines.settings import Settings, resolve
+
+ALL_JOB = "onodig_all"
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    return {
+        "landing": LandingResource(path=str(settings.landing)),
+        "warehouse": WarehouseResource(url=settings.warehouse_url),
+        # only ever from the environment: the key must not show up in run config or the UI
+        "pseudonym": PseudonymResource(key=dg.EnvVar("ONODIG_PSEUDONYM_KEY")),
+        "classifier": ClassifierResource(model_dir=str(settings.model_dir), realdata_path=str(settings.realdata or "")),
+        "outputs": OutputsResource(outbox=str(settings.outbox), exports=str(settings.exports)),
+        "io_manager": dg.FilesystemIOManager(base_dir=str(settings.data_dir / "storage")),
+    }
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or resolve()
+    python_assets = [*ingest_assets, demand_classifier, classifier_evaluation, inquiries, review_queue]
+    upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
+    sql_assets = build_sql_assets(upstream)
+    everything = dg.define_asset_job(
+        ALL_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Every asset once: ingest new landing files, classify, publish the marts.",
+        # DuckDB allows one writing process; the PostgreSQL deployment swaps in a parallel executor
+        executor_def=dg.in_process_executor,
+    )
+    return dg.Definitions(
+        assets=[*python_assets, *sql_assets],
+        asset_checks=ingest_checks,
+        jobs=[everything],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,75 @@
+"""Dagster resources: bound once in definitions.py and referenced by parameter name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from classifiers.settings import DEFAULT_CONFIG, load_config
+from classifiers.training import ModelArtefact, load_or_train
+from demand.processes import ProcessMap
+from privacy import Pseudonymiser
+from warehouse import Warehouse
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The SQLAlchemy URL of the warehouse: DuckDB by default, PostgreSQL in production."""
+
+    url: str
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.url)
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The landing folder: one sub-folder per source, an optional processes.yaml and corrections.csv."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    def processes(self) -> ProcessMap:
+        return ProcessMap.for_landing(self.root)
+
+    def corrections(self) -> pd.DataFrame:
+        """Analysts' corrections (``inquiry_id,demand_type``); later lines win."""
+        path = self.root / "corrections.csv"
+        if not path.is_file():
+            return pd.DataFrame(columns=["inquiry_id", "demand_type"])
+        frame = pd.read_csv(path, dtype=str, sep=None, engine="python").rename(columns=str.strip)
+        return frame[["inquiry_id", "demand_type"]].dropna()
+
+
+class PseudonymResource(dg.ConfigurableResource):
+    """The pseudonymisation key; only ever bound from ``ONODIG_PSEUDONYM_KEY``."""
+
+    key: str
+
+    def get(self) -> Pseudonymiser:
+        return Pseudonymiser(self.key)
+
+
+class ClassifierResource(dg.ConfigurableResource):
+    """Where trained models live and which config trains them."""
+
+    model_dir: str
+    config_path: str = str(DEFAULT_CONFIG)
+    duplicate_window_days: int = 14
+    realdata_path: str = ""  # real questions for evaluation only (../shared/realdata); empty to skip
+
+    def config(self) -> dict:
+        return load_config(Path(self.config_path))
+
+    def load(self, extra: pd.DataFrame | None = None, log=print) -> ModelArtefact:
+        return load_or_train(Path(self.model_dir), self.config(), extra=extra, log=log)
+
+
+class OutputsResource(dg.ConfigurableResource):
+    """Folders for files people read: the outbox of weekly reports and CSV exports."""
+
+    outbox: str
+    exports: str

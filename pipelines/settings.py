@@ -1,0 +1,58 @@
+"""Where everything lives, from flags, then environment variables, then defaults.
+
+This is the one place that reads the environment; everything else gets its settings passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA = "data"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata" / "swefaq_questions.csv"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing: Path
+    warehouse_url: str
+    outbox: Path
+    pseudonym_key: str | None
+    realdata: Path | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    @property
+    def exports(self) -> Path:
+        return self.data_dir / "exports"
+
+
+def resolve(
+    landing: str | None = None,
+    warehouse_url: str | None = None,
+    outbox: str | None = None,
+    data_dir: str | None = None,
+    pseudonym_key: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    env = os.environ if environ is None else environ
+    data = Path(data_dir or env.get("ONODIG_DATA") or DEFAULT_DATA).resolve()
+    return Settings(
+        data_dir=data,
+        landing=Path(landing or env.get("ONODIG_LANDING") or data / "landing").resolve(),
+        warehouse_url=warehouse_url or env.get("ONODIG_WAREHOUSE_URL") or f"duckdb:///{data / 'onodig.duckdb'}",
+        outbox=Path(outbox or env.get("ONODIG_OUTBOX") or data / "outbox").resolve(),
+        pseudonym_key=pseudonym_key or env.get("ONODIG_PSEUDONYM_KEY") or None,
+        realdata=Path(env["ONODIG_REALDATA"])
+        if env.get("ONODIG_REALDATA")
+        else (DEFAULT_REALDATA if DEFAULT_REALDATA.is_file() else None),
+    )

@@ -1,0 +1,130 @@
+"""SQL models in ``dbt_like_sql/``: one table per ``.sql`` file, with a ``.yml`` beside it.
+
+Dependencies are read from the SQL itself with sqlglot, so there is no list to keep in step with
+the files. Models are written in portable SQL (DuckDB's dialect) and transpiled by sqlglot for the
+warehouse they run on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from warehouse.store import Warehouse
+
+SQL_ROOT = Path(__file__).resolve().parent.parent / "dbt_like_sql"
+SOURCE_DIALECT = "duckdb"
+
+
+@dataclass(frozen=True)
+class ColumnTest:
+    column: str
+    test: str  # not_null | unique | accepted_values | between
+    values: tuple = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.column}_{self.test}"
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    depends_on: tuple[str, ...]
+    description: str = ""
+    grain: tuple[str, ...] = ()
+    tests: tuple[ColumnTest, ...] = field(default=())
+
+
+def referenced_tables(sql: str) -> list[str]:
+    """Tables a query reads, without its own CTE names.
+
+    ``with inquiries as (select * from inquiries)`` reads the table: a name inside the CTE of the
+    same name cannot refer to that CTE.
+    """
+    tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    tables = set()
+    for table in tree.find_all(exp.Table):
+        enclosing = table.find_ancestor(exp.CTE)
+        if table.name not in ctes or (enclosing is not None and enclosing.alias_or_name == table.name):
+            tables.add(table.name)
+    return sorted(tables)
+
+
+def _tests(spec: dict) -> tuple[ColumnTest, ...]:
+    tests = []
+    for column in spec.get("columns", []) or []:
+        for test in column.get("tests", []) or []:
+            if isinstance(test, str):
+                tests.append(ColumnTest(column["name"], test))
+            elif "accepted_values" in test:
+                tests.append(ColumnTest(column["name"], "accepted_values", tuple(test["accepted_values"]["values"])))
+            elif "between" in test:
+                tests.append(ColumnTest(column["name"], "between", (test["between"]["min"], test["between"]["max"])))
+    return tuple(tests)
+
+
+def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
+    models = []
+    for path in sorted(root.glob("*/*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        spec_path = path.with_suffix(".yml")
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else {}
+        models.append(
+            SqlModel(
+                name=path.stem,
+                layer=path.parent.name,
+                path=path,
+                sql=sql,
+                depends_on=tuple(referenced_tables(sql)),
+                description=(spec.get("description") or "").strip(),
+                grain=tuple(spec.get("grain") or ()),
+                tests=_tests(spec),
+            )
+        )
+    return models
+
+
+def transpile(sql: str, dialect: str) -> str:
+    if dialect == SOURCE_DIALECT:
+        return sql
+    target = "postgres" if dialect == "postgresql" else dialect
+    return sqlglot.transpile(sql, read=SOURCE_DIALECT, write=target)[0]
+
+
+def run_model(model: SqlModel, warehouse: Warehouse) -> int:
+    """Rebuild the model's table from its query in one transaction; returns its row count."""
+    select = transpile(model.sql, warehouse.dialect)
+    with warehouse.connect() as conn:
+        conn.exec_driver_sql(f'drop table if exists "{model.name}"')
+        conn.exec_driver_sql(f'create table "{model.name}" as {select}')
+        return int(conn.exec_driver_sql(f'select count(*) from "{model.name}"').scalar())
+
+
+def test_query(model: SqlModel, test: ColumnTest) -> str:
+    """A query counting the rows that fail the test."""
+    table, column = f'"{model.name}"', f'"{test.column}"'
+    if test.test == "not_null":
+        return f"select count(*) from {table} where {column} is null"
+    if test.test == "unique":
+        return f"select count(*) from (select {column} from {table} group by {column} having count(*) > 1) d"
+    if test.test == "accepted_values":
+        values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in test.values)
+        return f"select count(*) from {table} where {column} not in ({values})"
+    if test.test == "between":
+        low, high = test.values
+        return f"select count(*) from {table} where {column} < {low} or {column} > {high}"
+    raise ValueError(f"unknown test {test.test!r} in {model.path.name}")
+
+
+def grain_query(model: SqlModel) -> str:
+    cols = ", ".join(f'"{c}"' for c in model.grain)
+    return f'select count(*) from (select {cols} from "{model.name}" group by {cols} having count(*) > 1) d'
