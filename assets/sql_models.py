@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
-from warehouse.sql_models import SqlModel, discover, grain_query, run_model, test_query
+from warehouse.sql_models import SqlModel, discover, failing_rows_query, grain_query, run_model
 
 GRAIN_CHECK = "grain_is_unique"
 
@@ -53,7 +53,7 @@ def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.Asset
         context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": dg.MetadataValue.int(rows)})
         for test in model.tests:
-            failures = int(store.scalar(test_query(model, test)))
+            failures = int(store.scalar(failing_rows_query(model, test)))
             yield dg.AssetCheckResult(
                 asset_key=key, check_name=test.name, passed=failures == 0, metadata={"failing_rows": failures}
             )

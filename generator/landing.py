@@ -309,6 +309,14 @@ class _World:
             citizen, (_, case_ref) = repeat
             if label == "duplicate_request" and rng.random() < 0.5:
                 text = rng.choice(self.phrases["resubmission_comments"])
+        if label == "value_demand" and not repeat:
+            # a fresh application: from someone with no submission of this service near in time,
+            # else by the taxonomy's rule it would be a duplicate, not a new application
+            for _ in range(50):
+                recent = self.submissions.get((citizen.pnr, service), [])
+                if all(abs(at - when) > window + timedelta(days=1) for when, _ in recent):
+                    break
+                citizen = rng.choice(self.citizens)
         if label == "value_demand":
             case_ref = self.new_case(spec, citizen, at + timedelta(minutes=rng.randint(1, 600)))
             if rng.random() < 0.45:
@@ -352,9 +360,14 @@ class _World:
         for week in range(self.cfg.weeks):
             monday = self.cfg.start + timedelta(weeks=week)
             self.background_invoices(monday)
-            for _ in range(self.cfg.per_week):
-                spec = _weighted(rng, weights)
-                day = monday + timedelta(days=rng.randrange(7))
+            draws = sorted(
+                (
+                    (monday + timedelta(days=rng.randrange(7)), _weighted(rng, weights))
+                    for _ in range(self.cfg.per_week)
+                ),
+                key=lambda d: d[0],
+            )
+            for day, spec in draws:  # in time order, so "the previous submission" is well defined
                 if rng.random() < spec.eservice_share:
                     self.submission(spec, day)
                 else:

@@ -71,7 +71,7 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
     defs = build_definitions(settings)
-    job = defs.get_job_def(ALL_JOB)
+    job = defs.resolve_job_def(ALL_JOB)
     print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_url}", file=stream)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:

@@ -23,7 +23,7 @@ from ingestion.contract import CASE_EVENTS, CHANNELS  # noqa: E402
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 # Shapes of raw personal data: none may survive into a staged table.
-PNR_SHAPE = r"(?<!\d)(\d{2})?\d{6}[-+]?\d{4}(?!\d)"
+PNR_SHAPE = r"(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)"
 EMAIL_SHAPE = r"[\w.+-]+@[\w-]+\.[\w.]+"
 PSEUDONYM_SHAPE = r"^c_[0-9a-f]{20}$"
 

@@ -109,7 +109,7 @@ def run_model(model: SqlModel, warehouse: Warehouse) -> int:
         return int(conn.exec_driver_sql(f'select count(*) from "{model.name}"').scalar())
 
 
-def test_query(model: SqlModel, test: ColumnTest) -> str:
+def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:
     """A query counting the rows that fail the test."""
     table, column = f'"{model.name}"', f'"{test.column}"'
     if test.test == "not_null":

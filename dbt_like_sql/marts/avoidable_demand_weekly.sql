@@ -11,15 +11,15 @@ weekly as (
     select
         process,
         cast(date_trunc('week', occurred_at) as date) as week_start,
-        count(*) as inquiries,
-        sum(case when avoidable then 1 else 0 end) as avoidable_inquiries,
-        sum(case when demand_type = 'invoice_status' then 1 else 0 end) as n_invoice_status,
-        sum(case when demand_type = 'case_status' then 1 else 0 end) as n_case_status,
-        sum(case when demand_type = 'missing_information' then 1 else 0 end) as n_missing_information,
-        sum(case when demand_type = 'duplicate_request' then 1 else 0 end) as n_duplicate_request,
-        sum(case when demand_type = 'processing_time' then 1 else 0 end) as n_processing_time,
-        sum(case when demand_type = 'value_demand' then 1 else 0 end) as n_value_demand,
-        sum(case when needs_review then 1 else 0 end) as needs_review
+        cast(count(*) as bigint) as inquiries,
+        cast(sum(case when avoidable then 1 else 0 end) as bigint) as avoidable_inquiries,
+        cast(sum(case when demand_type = 'invoice_status' then 1 else 0 end) as bigint) as n_invoice_status,
+        cast(sum(case when demand_type = 'case_status' then 1 else 0 end) as bigint) as n_case_status,
+        cast(sum(case when demand_type = 'missing_information' then 1 else 0 end) as bigint) as n_missing_information,
+        cast(sum(case when demand_type = 'duplicate_request' then 1 else 0 end) as bigint) as n_duplicate_request,
+        cast(sum(case when demand_type = 'processing_time' then 1 else 0 end) as bigint) as n_processing_time,
+        cast(sum(case when demand_type = 'value_demand' then 1 else 0 end) as bigint) as n_value_demand,
+        cast(sum(case when needs_review then 1 else 0 end) as bigint) as needs_review
 
     from inquiries
     group by

@@ -1,0 +1,135 @@
+"""Every asset materialized in-process over a generated landing folder, checked against its truth."""
+
+import re
+import shutil
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.settings import resolve
+from warehouse import Warehouse
+
+RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
+RAW_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
+RAW_PHONE = re.compile(r"(?<![\d-])(?:\+46|0046|0)[\s-]?7\d[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
+HASH_COLUMNS = {"row_hash", "sha256", "citizen_key"}  # hex digests, checked by shape elsewhere
+
+
+@pytest.fixture(scope="module")
+def run(generated, model_dir, tmp_path_factory):
+    landing, truth_path = generated
+    data = tmp_path_factory.mktemp("e2e")
+    settings = resolve(
+        landing=str(landing), data_dir=str(data), warehouse_url=f"duckdb:///{data / 'w.duckdb'}", environ={}
+    )
+    shutil.copytree(model_dir, settings.model_dir)  # the session's trained model: same corpus, same version
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONODIG_PSEUDONYM_KEY", "e2e-key")
+    defs = build_definitions(settings)
+    assets = list(defs.assets) + list(defs.asset_checks)
+
+    def materialize():
+        return dg.materialize(assets, resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
+
+    first = materialize()
+    store = Warehouse(settings.warehouse_url)
+    snapshot = {
+        t: store.scalar(f"select count(*) from {t}")
+        for t in ("inquiries", "quarantine", "landed_contacts", "landed_cases")
+    }
+    second = materialize()
+    yield {
+        "first": first,
+        "second": second,
+        "store": store,
+        "truth": pd.read_csv(truth_path, dtype=str),
+        "snapshot": snapshot,
+    }
+    mp.undo()
+
+
+def test_every_step_and_check_succeeds(run):
+    assert run["first"].success
+    checks = [e.event_specific_data for e in run["first"].all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+
+
+def test_every_valid_inquiry_exactly_once(run):
+    inquiries = run["store"].read("select inquiry_id from inquiries")
+    expected = set(run["truth"].loc[run["truth"]["expect"] == "inquiry", "inquiry_id"])
+    assert inquiries["inquiry_id"].is_unique
+    assert set(inquiries["inquiry_id"]) == expected
+
+
+def test_bad_rows_and_the_truncated_file_are_quarantined_with_reasons(run):
+    quarantine = run["store"].read("select * from quarantine")
+    reasons = " | ".join(quarantine["reason"])
+    for reason in (
+        "missing required field text",
+        "unparseable timestamp",
+        "unknown channel",
+        "whole number",
+        "duplicate contact_id with different content",
+        "gzip",
+    ):
+        assert reason in reasons
+    expected = (run["truth"]["expect"].str.startswith("quarantine")).sum()
+    assert len(quarantine) == expected
+
+
+def test_rerunning_changes_nothing(run):
+    assert run["second"].success
+    store = run["store"]
+    assert {t: store.scalar(f"select count(*) from {t}") for t in run["snapshot"]} == run["snapshot"]
+
+
+def test_no_raw_personal_data_in_any_table(run):
+    store = run["store"]
+    tables = store.read("select table_name from information_schema.tables")["table_name"]
+    scanned = 0
+    for table in tables:
+        frame = store.read_table(table)
+        for column in frame.columns:
+            if column in HASH_COLUMNS or not (
+                frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
+            ):
+                continue
+            values = frame[column].dropna().astype(str)
+            for pattern in (RAW_PNR, RAW_EMAIL, RAW_PHONE):
+                leaks = values[values.str.contains(pattern)]
+                assert leaks.empty, f"{table}.{column}: {leaks.head(3).tolist()}"
+            scanned += len(values)
+    assert scanned > 10_000
+    keys = store.read("select citizen_key from inquiries where citizen_key is not null")["citizen_key"]
+    assert keys.str.fullmatch(r"c_[0-9a-f]{20}").all()
+
+
+def test_labels_match_the_truth(run):
+    got = run["store"].read("select inquiry_id, process, demand_type, label_origin from inquiries")
+    joined = got.merge(run["truth"], on="inquiry_id", suffixes=("", "_true"))
+    assert (joined["process"] == joined["process_true"]).all()
+    accuracy = (joined["demand_type"] == joined["demand_type_true"]).mean()
+    assert accuracy > 0.8, accuracy
+    eservice = joined[joined["source"] == "eservice"]
+    true_dup = eservice["demand_type_true"] == "duplicate_request"
+    found = eservice["label_origin"] == "behaviour"
+    assert true_dup.sum() > 5
+    assert (found & true_dup).sum() / true_dup.sum() >= 0.9  # recall of re-submissions
+    assert not (found & ~true_dup).any()  # no first submission called a duplicate
+
+
+def test_weekly_table_adds_up_and_tracks_the_true_shares(run):
+    store = run["store"]
+    weekly = store.read("select * from avoidable_demand_weekly")
+    assert weekly["inquiries"].sum() == store.scalar("select count(*) from inquiries")
+    n_cols = [c for c in weekly.columns if c.startswith("n_")]
+    assert len(n_cols) == 6 and (weekly[n_cols].sum(axis=1) == weekly["inquiries"]).all()
+    assert weekly["avoidable_share"].between(0, 1).all()
+    assert pd.to_datetime(weekly["week_start"]).dt.dayofweek.eq(0).all()
+    truth = run["truth"][run["truth"]["expect"] == "inquiry"]
+    true_share = truth.assign(a=truth["demand_type"] != "value_demand").groupby("process")["a"].mean()
+    got = weekly.groupby("process")[["avoidable_inquiries", "inquiries"]].sum()
+    got_share = got["avoidable_inquiries"] / got["inquiries"]
+    assert (got_share - true_share).abs().mean() < 0.06

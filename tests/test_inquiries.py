@@ -1,0 +1,126 @@
+"""Building inquiries: behavioural duplicates, empty submissions, process mapping, corrections."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demand.inquiries import Predicted, behavioural_duplicates, build_inquiries
+from demand.processes import ProcessMap
+
+
+def ts(s):
+    return pd.Timestamp(s)
+
+
+def submissions(rows):
+    return pd.DataFrame(rows, columns=["submission_id", "citizen_key", "service", "submitted_at", "case_ref", "text"])
+
+
+CASES = pd.DataFrame(columns=["case_ref", "case_type", "citizen_key", "event", "event_at"])
+
+
+def test_resubmission_within_window_without_decision_is_a_duplicate():
+    subs = submissions(
+        [
+            ("E1", "c_a", "Ansökan om bygglov", ts("2026-03-01 10:00"), "B1", None),
+            ("E2", "c_a", "Ansökan om bygglov", ts("2026-03-10 10:00"), "B1", "Skickar igen"),
+            ("E3", "c_a", "Ansökan om bygglov", ts("2026-04-10 10:00"), None, None),  # after the window
+            ("E4", "c_b", "Ansökan om bygglov", ts("2026-03-02 10:00"), None, None),  # another citizen
+            ("E5", "c_a", "Ansökan om förskoleplats", ts("2026-03-03 10:00"), None, None),  # another service
+            ("E6", None, "Ansökan om bygglov", ts("2026-03-03 10:00"), None, None),  # anonymous
+            ("E7", None, "Ansökan om bygglov", ts("2026-03-04 10:00"), None, None),
+        ]
+    )
+    assert behavioural_duplicates(subs, CASES, 14).tolist() == [False, True, False, False, False, False, False]
+
+
+def test_a_decision_in_between_makes_the_new_submission_a_new_application():
+    subs = submissions(
+        [
+            ("E1", "c_a", "Ansökan om bygglov", ts("2026-03-01 10:00"), "B1", None),
+            ("E2", "c_a", "Ansökan om bygglov", ts("2026-03-10 10:00"), None, None),
+        ]
+    )
+    decided = pd.DataFrame([("B1", "Bygglov", "c_a", "decided", ts("2026-03-05 09:00"))], columns=CASES.columns)
+    assert behavioural_duplicates(subs, decided, 14).tolist() == [False, False]
+    later = decided.assign(event_at=ts("2026-03-12 09:00"))
+    assert behavioural_duplicates(subs, later, 14).tolist() == [False, True]
+
+
+def test_the_window_is_configuration():
+    subs = submissions(
+        [
+            ("E1", "c_a", "S", ts("2026-03-01 10:00"), None, None),
+            ("E2", "c_a", "S", ts("2026-03-10 10:00"), None, None),
+        ]
+    )
+    assert behavioural_duplicates(subs, CASES, 14).tolist() == [False, True]
+    assert behavioural_duplicates(subs, CASES, 7).tolist() == [False, False]
+
+
+def fake_predict(texts):
+    labels = ["invoice_status" if "faktura" in t else "value_demand" for t in texts]
+    return Predicted(labels, np.array([0.9 if "faktura" in t else 0.4 for t in texts]), ["case_status"] * len(texts))
+
+
+def contacts(rows):
+    frame = pd.DataFrame(rows, columns=["contact_id", "channel", "started_at", "citizen_key", "queue", "text"])
+    return frame.assign(handled_seconds=pd.array([120] * len(frame), dtype="Int64"), case_ref=None, invoice_ref=None)
+
+
+@pytest.fixture
+def built():
+    c = contacts(
+        [
+            ("C1", "phone", ts("2026-03-02 08:00"), "c_a", "Bygglov", "Var är min faktura?"),
+            ("C2", "email", ts("2026-03-03 08:00"), None, "Okänd kö", "Får man elda?"),
+        ]
+    )
+    e = submissions(
+        [
+            ("E1", "c_a", "Ansökan om bygglov", ts("2026-03-01 10:00"), None, None),
+            ("E2", "c_a", "Ansökan om bygglov", ts("2026-03-04 10:00"), None, "faktura?"),
+            ("E3", "c_b", "Ansökan om förskoleplats", ts("2026-03-04 10:00"), None, "Barnet har allergi"),
+        ]
+    )
+    corrections = pd.DataFrame({"inquiry_id": ["contacts:C2"], "demand_type": ["processing_time"]})
+    return build_inquiries(c, e, CASES, ProcessMap.default(), fake_predict, corrections=corrections)
+
+
+def test_every_contact_and_submission_once_with_contract_columns(built):
+    assert sorted(built["inquiry_id"]) == ["contacts:C1", "contacts:C2", "eservice:E1", "eservice:E2", "eservice:E3"]
+    row = built.set_index("inquiry_id")
+    assert row.loc["contacts:C1", "process"] == "bygglov"
+    assert row.loc["contacts:C2", "process"] == "unmapped"
+    assert row.loc["eservice:E3", "process"] == "forskola"
+
+
+def test_labels_come_from_behaviour_text_and_analysts_in_that_order(built):
+    row = built.set_index("inquiry_id")
+    assert (row.loc["eservice:E1", "demand_type"], row.loc["eservice:E1", "label_origin"]) == (
+        "value_demand",
+        "empty_submission",
+    )
+    # a re-submission is a duplicate whatever its text says
+    assert (row.loc["eservice:E2", "demand_type"], row.loc["eservice:E2", "label_origin"]) == (
+        "duplicate_request",
+        "behaviour",
+    )
+    assert row.loc["eservice:E3", "label_origin"] == "model"
+    assert (row.loc["contacts:C2", "demand_type"], row.loc["contacts:C2", "confidence"]) == ("processing_time", 1.0)
+    assert row.loc["contacts:C1", "avoidable"] and not row.loc["eservice:E1", "avoidable"]
+
+
+def test_low_confidence_model_labels_are_flagged_for_review(built):
+    row = built.set_index("inquiry_id")
+    assert row.loc["eservice:E3", "needs_review"]  # model, 0.4
+    assert not row.loc["contacts:C1", "needs_review"]  # model, 0.9
+    assert not row.loc["contacts:C2", "needs_review"]  # corrected by an analyst
+
+
+def test_a_landing_process_map_replaces_the_default(tmp_path):
+    (tmp_path / "processes.yaml").write_text(
+        "processes:\n  kultur:\n    name: Kultur\n    queues: [Bibliotek]\n", encoding="utf-8"
+    )
+    mapping = ProcessMap.for_landing(tmp_path)
+    assert mapping.map("queue", pd.Series(["bibliotek", "Bygglov"])).tolist() == ["kultur", "unmapped"]

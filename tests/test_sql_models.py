@@ -1,0 +1,64 @@
+"""SQL models: dependencies from the SQL, dbt-style unit tests with given rows and expected rows."""
+
+import pandas as pd
+import pytest
+
+from warehouse.sql_models import discover, failing_rows_query, referenced_tables, run_model, transpile
+
+
+def test_dependencies_are_parsed_from_sql_not_listed():
+    sql = "with inquiries as (select * from inquiries), x as (select * from inquiries join cases using (case_ref)) select * from x"
+    assert referenced_tables(sql) == ["cases", "inquiries"]
+    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
+    assert weekly.depends_on == ("inquiries",)
+    assert weekly.grain == ("process", "week_start")
+
+
+def test_weekly_sql_transpiles_for_postgres():
+    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
+    sql = transpile(weekly.sql, "postgresql")
+    assert "DOUBLE PRECISION" in sql and "DATE_TRUNC('WEEK'" in sql
+
+
+def given_inquiries(warehouse, rows):
+    frame = pd.DataFrame(
+        rows, columns=["inquiry_id", "occurred_at", "process", "demand_type", "avoidable", "needs_review"]
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
+    warehouse.replace("inquiries", frame)
+
+
+def test_avoidable_demand_weekly_groups_by_process_and_iso_week(warehouse):
+    given_inquiries(
+        warehouse,
+        [
+            ("contacts:1", "2026-03-02 08:00", "bygglov", "case_status", True, False),  # Monday
+            ("contacts:2", "2026-03-08 23:59", "bygglov", "value_demand", False, True),  # Sunday, same week
+            ("contacts:3", "2026-03-09 00:01", "bygglov", "invoice_status", True, False),  # next Monday
+            ("eservice:4", "2026-03-04 12:00", "forskola", "duplicate_request", True, False),
+        ],
+    )
+    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
+    assert run_model(weekly, warehouse) == 3
+    out = warehouse.read("select * from avoidable_demand_weekly order by process, week_start")
+    out["week_start"] = pd.to_datetime(out["week_start"]).dt.date
+    expected = pd.DataFrame(
+        {
+            "process": ["bygglov", "bygglov", "forskola"],
+            "week_start": pd.to_datetime(["2026-03-02", "2026-03-09", "2026-03-02"]).date,
+            "inquiries": [2, 1, 1],
+            "avoidable_inquiries": [1, 1, 1],
+            "avoidable_share": [0.5, 1.0, 1.0],
+            "n_invoice_status": [0, 1, 0],
+            "n_case_status": [1, 0, 0],
+            "n_duplicate_request": [0, 0, 1],
+            "n_value_demand": [1, 0, 0],
+            "needs_review": [1, 0, 0],
+        }
+    )
+    assert out["avoidable_share"].tolist() == pytest.approx(expected.pop("avoidable_share").tolist())
+    for column in expected.columns:
+        assert out[column].tolist() == expected[column].tolist(), column
+    assert {f"n_{k}" for k in ["missing_information", "processing_time"]} <= set(out.columns)
+    for test in weekly.tests:
+        assert warehouse.scalar(failing_rows_query(weekly, test)) == 0, test.name
