@@ -5,7 +5,7 @@ import pandas as pd
 
 from classifiers.corpus import corrections_as_training, load_corpus
 from classifiers.evaluate import evaluate, value_demand_kept
-from classifiers.model import DemandClassifier
+from classifiers.model import TextClassifier
 from pipelines.resources import ClassifierResource, LandingResource, WarehouseResource
 
 CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
@@ -27,7 +27,7 @@ def demand_classifier(
     classifier: ClassifierResource,
     landing: LandingResource,
     warehouse: WarehouseResource,
-) -> dg.Output[DemandClassifier]:
+) -> dg.Output[TextClassifier]:
     store = warehouse.get()
     labelled = store.read("select inquiry_id, text from inquiries") if store.has_table("inquiries") else pd.DataFrame()
     extra = corrections_as_training(landing.corrections(), labelled)
@@ -65,7 +65,7 @@ def demand_classifier(
 )
 def classifier_evaluation(
     context: dg.AssetExecutionContext,
-    model: DemandClassifier,
+    model: TextClassifier,
     classifier: ClassifierResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:

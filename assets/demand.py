@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.classify import CLASSIFIER_KEY, EVALUATION_KEY
 from assets.ingest import ingest_key
-from classifiers.model import DemandClassifier
+from classifiers.model import TextClassifier
 from classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from demand.inquiries import build_inquiries, unmapped_counts
 from ingestion.load import staged_table
@@ -55,7 +55,7 @@ def demand_mix_markdown(frame) -> str:
 )
 def inquiries(
     context: dg.AssetExecutionContext,
-    model: DemandClassifier,
+    model: TextClassifier,
     warehouse: WarehouseResource,
     landing: LandingResource,
     classifier: ClassifierResource,

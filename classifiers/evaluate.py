@@ -70,3 +70,19 @@ def value_demand_kept(predict, path) -> tuple[float, int] | None:
         return None
     labels = predict(value["text"].tolist()).labels
     return float(np.mean(np.array(labels) == "value_demand")), len(value)
+
+
+def calibration_error(confidence, correct, bins: int = 10) -> float:
+    """Expected calibration error: how far stated confidence is from observed accuracy, on average."""
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    if len(confidence) == 0:
+        return 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            error += members.mean() * abs(confidence[members].mean() - correct[members].mean())
+    return float(error)

@@ -91,9 +91,36 @@ class Prediction:
     second: list[str]
     proba: np.ndarray
 
+    @classmethod
+    def from_proba(cls, proba: np.ndarray, labels: list[str]) -> Prediction:
+        if len(proba) == 0:
+            return cls([], np.zeros(0), [], proba)
+        ranked = np.argsort(-proba, axis=1)
+        return cls(
+            labels=[labels[i] for i in ranked[:, 0]],
+            confidence=proba[np.arange(len(proba)), ranked[:, 0]],
+            second=[labels[i] for i in ranked[:, 1]],
+            proba=proba,
+        )
 
-class DemandClassifier:
-    """Fit on raw texts and labels; predicts one of the six keys with a calibrated confidence."""
+
+class TextClassifier:
+    """What every demand model offers: fit on texts and labels, probabilities over the six keys."""
+
+    labels: list[str]
+
+    def fit(self, texts: list[str], labels: list[str]) -> TextClassifier:
+        raise NotImplementedError
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, texts: list[str]) -> Prediction:
+        return Prediction.from_proba(self.predict_proba(texts), self.labels)
+
+
+class DemandClassifier(TextClassifier):
+    """TF-IDF over words, affixes and character n-grams; a linear SVM with Platt-calibrated scores."""
 
     def __init__(self, config: dict):
         self.config = config
@@ -131,11 +158,37 @@ class DemandClassifier:
         order = [list(self.model.classes_).index(label) for label in self.labels]
         return proba[:, order]
 
-    def predict(self, texts: list[str]) -> Prediction:
-        proba = self.predict_proba(texts)
-        ranked = np.argsort(-proba, axis=1)
-        labels = [self.labels[i] for i in ranked[:, 0]]
-        second = [self.labels[i] for i in ranked[:, 1]]
-        return Prediction(
-            labels=labels, confidence=proba[np.arange(len(proba)), ranked[:, 0]], second=second, proba=proba
-        )
+
+class LemmaEnsemble(TextClassifier):
+    """The surface-form model and a lemma-form model, their calibrated probabilities averaged.
+
+    The lookup lemmatizer has no part of speech ("har" becomes "hare"), so lemmas alone lose
+    signal; next to the surface forms they can still add recall on unseen inflections.
+    """
+
+    def __init__(self, config: dict):
+        lemma_config = {**config, "text": {**config["text"], "use_lemmas": True}}
+        self.members = [DemandClassifier(config), DemandClassifier(lemma_config)]
+        self.labels = list(DEMAND_TYPES)
+
+    def fit(self, texts: list[str], labels: list[str]) -> LemmaEnsemble:
+        for member in self.members:
+            member.fit(texts, labels)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return np.mean([member.predict_proba(texts) for member in self.members], axis=0)
+
+
+def build_model(config: dict) -> TextClassifier:
+    """The untrained model that the config's ``model.kind`` names."""
+    kind = config["model"]["kind"]
+    if kind == "tfidf_linear":
+        return DemandClassifier(config)
+    if kind == "lemma_ensemble":
+        return LemmaEnsemble(config)
+    if kind == "spacy_textcat":
+        from classifiers.textcat import SpacyTextcat
+
+        return SpacyTextcat(config)
+    raise ValueError(f"unknown model kind {kind!r} in the classifier config")

@@ -17,13 +17,13 @@ import joblib
 import pandas as pd
 
 from classifiers.corpus import CORPUS_DIR, corpus_hash, load_corpus
-from classifiers.model import DemandClassifier
+from classifiers.model import TextClassifier, build_model
 from classifiers.settings import config_hash, load_config
 
 
 @dataclass
 class ModelArtefact:
-    classifier: DemandClassifier
+    classifier: TextClassifier
     version: str
     path: Path
     trained_now: bool
@@ -52,9 +52,9 @@ def training_frame(corpus: pd.DataFrame, extra: pd.DataFrame | None = None) -> p
     return train
 
 
-def train(config: dict, corpus: pd.DataFrame, extra: pd.DataFrame | None = None) -> DemandClassifier:
+def train(config: dict, corpus: pd.DataFrame, extra: pd.DataFrame | None = None) -> TextClassifier:
     frame = training_frame(corpus, extra)
-    return DemandClassifier(config).fit(frame["text"].tolist(), frame["label"].tolist())
+    return build_model(config).fit(frame["text"].tolist(), frame["label"].tolist())
 
 
 def load_or_train(

@@ -504,3 +504,20 @@ def write_landing(
         writer.writerows(world.truth)
     counts["inquiries"] = sum(1 for t in world.truth if t["expect"] == "inquiry")
     return counts
+
+
+def sample_texts(n: int, seed: int = 11, phrases_path: Path | None = None) -> list[tuple[str, str]]:
+    """``n`` contact texts as the generator writes them, with their true demand type (for benchmarks)."""
+    world = _World(GeneratorConfig(per_week=max(1, n), seed=seed), load_phrases(phrases_path))
+    rng = world.rng
+    weights = {spec: spec.weight for spec in PROCESSES}
+    out = []
+    for _ in range(n):
+        spec = _weighted(rng, weights)
+        mix = {k: v for k, v in AVOIDABLE_MIX.items() if spec.invoice_type or k != "invoice_status"}
+        label = _weighted(rng, mix) if rng.random() < spec.avoidable_share else "value_demand"
+        channel = _weighted(rng, CHANNEL_MIX)
+        at = world.when(world.cfg.start, channel)
+        citizen = rng.choice(world.citizens)
+        out.append((world.text_for(label, spec, channel, world.slots(at), citizen), label))
+    return out

@@ -31,8 +31,11 @@ _PHONE_RE = re.compile(r"(?<![\w+])(?:\+46|0046|0)[\s-]?\(?\d{1,3}\)?(?:[\s-]?\d
 _CAP = r"[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
 _NAME_WORDS = rf"{_CAP}(?:[ \t]+{_CAP})?"
 _GREETING = r"(?:hej|hejsan|hallå|hälsningar|halsningar|mvh|m\.v\.h\.?|vänliga hälsningar|vanliga halsningar|med vänlig hälsning|med vanlig halsning|vänligen|tack på förhand|tack|kind regards|regards|best regards|best|dear|hi|hello)"
-# Greeting or sign-off followed by one or two capitalised words on the same or next line.
-_NAME_RE = re.compile(rf"(?im)(\b{_GREETING}[,!.:]?[ \t]*(?:\n[ \t]*)?)({_NAME_WORDS})")
+# Greeting or sign-off followed by one or two capitalised words on the same or next line that end
+# the line or a clause ("Hej Kalle,", "Mvh\nAnna Svensson"); "Hej! Undrar om..." is no name.
+_NAME_RE = re.compile(
+    rf"(?m)(\b(?i:{_GREETING})[,!.:]?[ \t]*(?:\n[ \t]*)?)({_NAME_WORDS})(?=[ \t]*(?:[,!:;]|\.(?:\s|$)|$))"
+)
 # A signature line of its own: "/Anna", "// Anna Svensson".
 _SLASH_SIG_RE = re.compile(rf"(?m)(^|\s)(/{{1,2}}[ \t]?)({_NAME_WORDS})\b")
 
@@ -84,18 +87,23 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _replace_name(match: re.Match[str], prefix_group: int, name_group: int) -> str:
-    words = match.group(name_group).split()
-    if words[0] in _NOT_NAMES:
-        return match.group(0)
-    prefix = "".join(match.group(g) for g in range(1, name_group))
-    return prefix + NAME
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_AT = re.compile(r"@|\(at\)|\[at\]", re.IGNORECASE)
 
 
 def find_personal_data(text: str) -> list[tuple[int, int, str]]:
-    """Character spans of personal data with the placeholder each gets, left to right, not overlapping."""
+    """Character spans of personal data with the placeholder each gets, left to right, not overlapping.
+
+    Cheap tests first: most texts have no '@' and no digits, and the pattern searches are the
+    cost of masking on the bulk path.
+    """
     spans: list[tuple[int, int, str]] = [(m.start(), m.end(), m.group(0)) for m in _PLACEHOLDER_RE.finditer(text)]
-    for pattern, label in ((_EMAIL_RE, EMAIL), (_PNR_RE, PNR), (_PHONE_RE, PHONE)):
+    patterns = []
+    if _HAS_AT.search(text):
+        patterns.append((_EMAIL_RE, EMAIL))
+    if _HAS_DIGIT.search(text):
+        patterns += [(_PNR_RE, PNR), (_PHONE_RE, PHONE)]
+    for pattern, label in patterns:
         for m in pattern.finditer(text):
             if not any(m.start() < end and start < m.end() for start, end, _ in spans):
                 spans.append((m.start(), m.end(), label))
@@ -111,16 +119,17 @@ def find_personal_data(text: str) -> list[tuple[int, int, str]]:
 
 def mask_text(text: str | None) -> str | None:
     """Return ``text`` with personnummer, e-mail addresses, phone numbers and names replaced."""
-    if text is None or text != text:  # None or NaN
+    if text is None or text != text or not text:  # None, NaN or empty
         return text
-    if not text:
+    spans = find_personal_data(text)
+    if not spans:
         return text
-    out = _EMAIL_RE.sub(EMAIL, text)
-    out = _PNR_RE.sub(PNR, out)
-    out = _PHONE_RE.sub(PHONE, out)
-    out = _NAME_RE.sub(lambda m: _replace_name(m, 1, 2), out)
-    out = _SLASH_SIG_RE.sub(lambda m: _replace_name(m, 1, 3), out)
-    return out
+    parts, last = [], 0
+    for start, end, label in spans:
+        parts += [text[last:start], label]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def mask_texts(texts: Iterable[str | None]) -> list[str | None]:

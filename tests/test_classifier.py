@@ -1,0 +1,109 @@
+"""The trained classifier, its artefact versioning, evaluation and the model choice rule."""
+
+import numpy as np
+import pandas as pd
+
+from classifiers.compare import choose
+from classifiers.corpus import corrections_as_training, load_corpus
+from classifiers.evaluate import calibration_error, evaluate, value_demand_kept
+from classifiers.settings import load_config
+from classifiers.taxonomy import DEMAND_TYPES
+from classifiers.training import load_or_train, model_version
+
+
+def test_corpus_meets_the_contract():
+    corpus = load_corpus()
+    train, held_out = corpus[corpus["split"] == "train"], corpus[corpus["split"] == "eval"]
+    assert len(corpus) >= 4000
+    assert set(corpus["label"]) == set(DEMAND_TYPES)
+    for label in DEMAND_TYPES[:5]:
+        assert (corpus["label"] == label).sum() >= 500, label
+    assert set(corpus["channel"]) >= {"phone", "email", "chat", "visit", "eservice"}
+    # the evaluation split was written by other writers than the training split
+    assert not set(train["writer"]) & set(held_out["writer"])
+    assert not set(train["text"].str.strip().str.lower()) & set(held_out["text"].str.strip().str.lower())
+
+
+def test_predicts_one_of_six_keys_with_probabilities(trained):
+    texts = ["Varför fick jag en påminnelse, jag betalade den 28:e", "Får man elda trädgårdsavfall i april?", ""]
+    predicted = trained.predict(texts)
+    assert set(predicted.labels) <= set(DEMAND_TYPES) and len(predicted.labels) == 3
+    assert np.allclose(predicted.proba.sum(axis=1), 1.0)
+    assert ((predicted.confidence > 0) & (predicted.confidence <= 1)).all()
+    assert predicted.labels[:2] == ["invoice_status", "value_demand"]
+    assert all(a != b for a, b in zip(predicted.labels, predicted.second, strict=True))
+
+
+def test_the_taxonomy_hard_cases(trained):
+    cases = {
+        "När får jag beslut på min ansökan om bygglov?": "case_status",
+        "Hur lång tid brukar det ta att få bygglov?": "processing_time",
+        "Jag har redan skickat in intyget, har ni fått det?": "duplicate_request",
+        "Kan jag få fakturan som e-faktura i stället?": "value_demand",
+        "Jag fick ett brev om komplettering men förstår inte vad som saknas": "missing_information",
+    }
+    assert trained.predict(list(cases)).labels == list(cases.values())
+
+
+def test_artefacts_are_versioned_and_reused(model_dir):
+    config = load_config()
+    again = load_or_train(model_dir, config, log=lambda _m: None)
+    assert not again.trained_now and again.path.name == f"demand_classifier-{model_version(config)}.joblib"
+    changed = {**config, "model": {**config["model"], "C": config["model"]["C"] * 2}}
+    assert model_version(changed) != model_version(config)
+    extra = pd.DataFrame({"text": ["x"], "label": ["value_demand"]})
+    assert model_version(config, extra=extra) != model_version(config)
+
+
+def test_corrections_join_masked_inquiry_text():
+    corrections = pd.DataFrame(
+        {
+            "inquiry_id": ["contacts:C1", "contacts:C2", "eservice:E1", "contacts:C1"],
+            "demand_type": ["case_status", "not_a_type", "value_demand", "invoice_status"],
+        }
+    )
+    inquiries = pd.DataFrame(
+        {"inquiry_id": ["contacts:C1", "contacts:C2", "eservice:E1"], "text": ["Har ni fått betalningen?", "x", None]}
+    )
+    rows = corrections_as_training(corrections, inquiries)
+    assert rows.to_dict("records") == [{"text": "Har ni fått betalningen?", "label": "invoice_status"}]
+
+
+def test_evaluation_scores_and_confusion():
+    truth = ["case_status", "case_status", "value_demand", "invoice_status"]
+    result = evaluate(truth, ["case_status", "value_demand", "value_demand", "invoice_status"])
+    assert result.confusion.loc["case_status", "value_demand"] == 1
+    assert result.per_class.set_index("label").loc["case_status", "recall"] == 0.5
+    assert np.allclose(result.confusion_rates().sum(axis=1), 1.0)
+    assert "| `case_status` |" in result.markdown()
+
+
+def test_calibration_error_is_zero_when_confidence_matches_accuracy():
+    assert calibration_error([1.0, 1.0, 0.0], [True, True, False]) == 0.0
+    assert abs(calibration_error([0.9] * 10, [True] * 5 + [False] * 5) - 0.4) < 1e-9
+
+
+def test_value_demand_kept_on_a_real_world_style_file(trained, tmp_path):
+    path = tmp_path / "faq.csv"
+    pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "text": ["Får man elda i trädgården?", "Vad kostar ett bygglov?", "Har ni fått min betalning?"],
+            "label": ["value_demand", "value_demand", "invoice_status"],
+        }
+    ).to_csv(path, index=False)
+    share, n = value_demand_kept(trained.predict, path)
+    assert n == 2 and share == 1.0
+
+
+def test_choice_rule_prefers_the_faster_model_when_scores_are_indistinguishable():
+    truth = ["a", "b"] * 200
+    perfect = list(truth)
+    one_off = list(truth)
+    one_off[0] = "b"
+    rows = [
+        {"kind": "slow", "macro_f1": 1.0, "texts_per_second": 10, "predicted": perfect},
+        {"kind": "fast", "macro_f1": 0.997, "texts_per_second": 100, "predicted": one_off},
+        {"kind": "bad", "macro_f1": 0.5, "texts_per_second": 1000, "predicted": ["a"] * 400},
+    ]
+    assert choose(rows, truth) == "fast"
