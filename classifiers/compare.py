@@ -23,7 +23,11 @@ from classifiers.training import train
 
 # name: (model.kind, config overrides, description)
 CANDIDATES = {
-    "tfidf_linear": ("tfidf_linear", {}, "(a) TF-IDF over words, affixes and char n-grams, calibrated linear SVM"),
+    "tfidf_linear": (
+        "tfidf_linear",
+        {"model": {"char_ngrams": [2, 5]}},
+        "(a) TF-IDF over words, affixes and char n-grams, calibrated linear SVM",
+    ),
     "tfidf_linear_words": (
         "tfidf_linear",
         {"model": {"char_ngrams": [0, 0]}},
@@ -34,7 +38,11 @@ CANDIDATES = {
         {},
         "(b) spaCy textcat (bag-of-words n-grams) on the same tokenizer and masking",
     ),
-    "lemma_ensemble": ("lemma_ensemble", {}, "(c) (a) averaged with the same model over lookup lemmas"),
+    "lemma_ensemble": (
+        "lemma_ensemble",
+        {"model": {"char_ngrams": [2, 5]}},
+        "(c) (a) averaged with the same model over lookup lemmas",
+    ),
 }
 
 
