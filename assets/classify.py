@@ -4,12 +4,13 @@ import dagster as dg
 import pandas as pd
 
 from classifiers.corpus import corrections_as_training, load_corpus
-from classifiers.evaluate import evaluate, value_demand_kept
+from classifiers.evaluate import correction_weights, evaluate, value_demand_kept
 from classifiers.model import TextClassifier
 from pipelines.resources import ClassifierResource, LandingResource, WarehouseResource
 
 CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
 EVALUATION_KEY = dg.AssetKey(["classifier", "classifier_evaluation"])
+CORRECTION_KEY = dg.AssetKey(["classifier", "classifier_correction"])
 MACRO_F1_CHECK = "macro_f1_above_floor"
 
 
@@ -102,3 +103,24 @@ def classifier_evaluation(
             )
         ],
     )
+
+
+@dg.asset(
+    key=CORRECTION_KEY,
+    group_name="classifier",
+    kinds={"numpy"},
+    owners=["team:data"],
+    deps=[EVALUATION_KEY],
+    description="Weights that undo the classifier's known errors in published shares: the inverse of its confusion "
+    "rates on the independent evaluation split (a misclassification-matrix correction), one row per true and "
+    "predicted demand type.",
+)
+def classifier_correction(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    store = warehouse.get()
+    confusion = store.read("select * from classifier_confusion").pivot(
+        index="true_type", columns="predicted_type", values="n"
+    )
+    weights = correction_weights(confusion.loc[confusion.index, confusion.index])
+    store.replace("classifier_correction", weights)
+    matrix = weights.pivot(index="true_type", columns="predicted_type", values="weight").round(3)
+    return dg.MaterializeResult(metadata={"weights": dg.MetadataValue.md(matrix.to_markdown())})

@@ -86,3 +86,24 @@ def calibration_error(confidence, correct, bins: int = 10) -> float:
         if members.any():
             error += members.mean() * abs(confidence[members].mean() - correct[members].mean())
     return float(error)
+
+
+def correction_weights(confusion: pd.DataFrame) -> pd.DataFrame:
+    """Weights that turn predicted counts into estimated true counts (misclassification-matrix correction).
+
+    With rates M[i, j] = P(predicted j | true i), predicted counts are n_pred = Mᵀ n_true, so
+    n_true = (Mᵀ)⁻¹ n_pred; the weight for (true i, predicted j) is that inverse's [i, j] entry.
+    The pseudo-inverse keeps this defined when a class never occurred in the evaluation.
+    """
+    labels = list(confusion.index)
+    counts = confusion.to_numpy(dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    rates = np.divide(counts, totals, out=np.eye(len(labels)), where=totals > 0)
+    inverse = np.linalg.pinv(rates.T)
+    return pd.DataFrame(
+        [
+            {"true_type": t, "predicted_type": p, "weight": float(inverse[i, j])}
+            for i, t in enumerate(labels)
+            for j, p in enumerate(labels)
+        ]
+    )

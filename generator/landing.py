@@ -131,14 +131,21 @@ class _World:
         self.submissions: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
 
     # --- records -------------------------------------------------------------------------
-    def new_case(self, spec: ProcessSpec, citizen: Citizen, opened: datetime, completion: bool | None = None) -> str:
+    def new_case(
+        self,
+        spec: ProcessSpec,
+        citizen: Citizen,
+        opened: datetime,
+        completion: bool | None = None,
+        completion_at: datetime | None = None,
+    ) -> str:
         self.case_seq += 1
         ref = f"{spec.case_prefix} {opened.year}-{self.case_seq:06d}"
         rng = self.rng
         events = [("opened", opened)]
         t = opened
-        if completion if completion is not None else rng.random() < 0.3:
-            t = t + timedelta(days=rng.uniform(2, 9), hours=rng.uniform(0, 6))
+        if completion_at is not None or (completion if completion is not None else rng.random() < 0.3):
+            t = completion_at or t + timedelta(days=rng.uniform(2, 9), hours=rng.uniform(0, 6))
             events.append(("completion_requested", t))
             t = t + timedelta(days=rng.uniform(3, 18))
             events.append(("completed", t))
@@ -232,21 +239,58 @@ class _World:
             if label == "missing_information":
                 back = timedelta(days=rng.uniform(6, 16))
             opened = at - back
-            case_ref = self.new_case(spec, citizen, opened, completion=label == "missing_information")
-            if label == "missing_information":
-                # the completion letter went out shortly before the contact
-                info = self.case_info[case_ref]
-                requested = at - timedelta(days=rng.uniform(1, 10))
-                for row in self.rows["cases"]:
-                    if row["case_ref"] == case_ref and row["event"] == "completion_requested":
-                        row["event_at"] = _fmt(max(requested, opened + timedelta(hours=2)))
-                info["completion_requested"] = requested
-        elif label == "invoice_status" and spec.invoice_type:
-            issued = at - timedelta(days=rng.uniform(2, 45))
-            invoice_ref = self.new_invoice(spec, citizen, issued, paid_before=at)
+            requested = None
+            if label == "missing_information":  # the completion letter went out shortly before the contact
+                requested = max(at - timedelta(days=rng.uniform(1, 10)), opened + timedelta(hours=2))
+            case_ref = self.new_case(spec, citizen, opened, completion_at=requested)
+        elif label == "invoice_status" and spec.invoice_type and rng.random() > 0.05:
+            invoice_ref = self.invoice_behind_contact(spec, citizen, at)
             amount = self.rows["invoices"][-1]["amount_sek"] + " kr"
         elif label == "processing_time" and rng.random() < 0.5:
             citizen = None
+        if label == "duplicate_request" and at - timedelta(days=10) > datetime.combine(
+            self.cfg.start, datetime.min.time()
+        ):
+            # what it repeats: the same citizen asked about the same case a few days earlier
+            earlier = at - timedelta(days=rng.uniform(1, 10), minutes=rng.randint(0, 600))
+            self.add_contact(spec, "case_status", earlier, citizen, case_ref, "", "")
+        self.add_contact(spec, label, at, citizen, case_ref, invoice_ref, amount, channel)
+
+    def invoice_behind_contact(self, spec: ProcessSpec, citizen: Citizen, at: datetime) -> str:
+        """An invoice whose history explains why the citizen asks: paid already, a reminder after
+        payment, freshly issued, or a reminder for an unpaid invoice."""
+        rng = self.rng
+        scenario = _weighted(
+            rng, {"paid_before": 0.35, "reminder_after_payment": 0.15, "fresh": 0.3, "reminder_unpaid": 0.2}
+        )
+        if scenario == "fresh":
+            issued, paid, reminder = at - timedelta(days=rng.uniform(0.5, 6)), None, None
+        elif scenario == "paid_before":
+            issued = at - timedelta(days=rng.uniform(8, 40))
+            paid, reminder = issued + (at - issued) * rng.uniform(0.2, 0.9), None
+        else:
+            issued = at - timedelta(days=rng.uniform(42, 60))
+            reminder = at - timedelta(days=rng.uniform(1, 8))
+            paid = reminder - timedelta(days=rng.uniform(1, 6)) if scenario == "reminder_after_payment" else None
+        self.invoice_seq += rng.randrange(1, 5)
+        ref = str(self.invoice_seq)
+        self.rows["invoices"].append(
+            {
+                "invoice_ref": ref,
+                "citizen_id": citizen.pnr,
+                "invoice_type": spec.invoice_type,
+                "issued_at": _fmt(issued),
+                "due_date": (issued + timedelta(days=30)).date().isoformat(),
+                "amount_sek": _amount(rng.uniform(*spec.amount_range)),
+                "paid_at": _fmt(paid) if paid else "",
+                "reminder_at": _fmt(reminder) if reminder else "",
+            }
+        )
+        return ref
+
+    def add_contact(self, spec, label, at, citizen, case_ref, invoice_ref, amount, channel=None) -> None:
+        rng = self.rng
+        channel = channel or _weighted(rng, CHANNEL_MIX)
         self.contact_seq += 1
         cid = f"C{self.contact_seq:07d}"
         slots = self.slots(at, case_ref, invoice_ref, amount)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.classify import classifier_evaluation, demand_classifier
+from assets.classify import classifier_correction, classifier_evaluation, demand_classifier
+from assets.config_tables import config_tables
 from assets.demand import inquiries, review_queue
 from assets.ingest import ingest_assets, ingest_checks
 from assets.sql_models import build_sql_assets
@@ -38,7 +39,15 @@ def build_resources(settings: Settings) -> dict[str, object]:
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or resolve()
-    python_assets = [*ingest_assets, demand_classifier, classifier_evaluation, inquiries, review_queue]
+    python_assets = [
+        *ingest_assets,
+        config_tables,
+        demand_classifier,
+        classifier_evaluation,
+        classifier_correction,
+        inquiries,
+        review_queue,
+    ]
     upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
     sql_assets = build_sql_assets(upstream)
     everything = dg.define_asset_job(

@@ -5,7 +5,7 @@ import pandas as pd
 
 from classifiers.compare import choose
 from classifiers.corpus import corrections_as_training, load_corpus
-from classifiers.evaluate import calibration_error, evaluate, value_demand_kept
+from classifiers.evaluate import calibration_error, correction_weights, evaluate, value_demand_kept
 from classifiers.settings import load_config
 from classifiers.taxonomy import DEMAND_TYPES
 from classifiers.training import load_or_train, model_version
@@ -107,3 +107,15 @@ def test_choice_rule_prefers_the_faster_model_when_scores_are_indistinguishable(
         {"kind": "bad", "macro_f1": 0.5, "texts_per_second": 1000, "predicted": ["a"] * 400},
     ]
     assert choose(rows, truth) == "fast"
+
+
+def test_correction_weights_recover_true_counts_from_predicted_counts():
+    labels = list(DEMAND_TYPES)
+    rng = np.random.default_rng(1)
+    confusion = pd.DataFrame(np.diag([80] * 6) + rng.integers(0, 8, (6, 6)), index=labels, columns=labels)
+    rates = confusion.to_numpy() / confusion.to_numpy().sum(axis=1, keepdims=True)
+    true_counts = np.array([30, 50, 10, 20, 15, 200], dtype=float)
+    predicted_counts = rates.T @ true_counts
+    weights = correction_weights(confusion).pivot(index="true_type", columns="predicted_type", values="weight")
+    recovered = weights.loc[labels, labels].to_numpy() @ predicted_counts
+    assert np.allclose(recovered, true_counts)

@@ -133,3 +133,34 @@ def test_weekly_table_adds_up_and_tracks_the_true_shares(run):
     got = weekly.groupby("process")[["avoidable_inquiries", "inquiries"]].sum()
     got_share = got["avoidable_inquiries"] / got["inquiries"]
     assert (got_share - true_share).abs().mean() < 0.06
+
+
+def test_root_causes_explain_linkable_inquiries(run):
+    causes = run["store"].read("select * from int_root_causes")
+    linkable = causes[
+        causes["demand_type"].isin(["invoice_status", "case_status", "missing_information"])
+        & (causes["linked_case_ref"].notna() | causes["linked_invoice_ref"].notna())
+    ]
+    assert len(linkable) > 100
+    assert (linkable["root_cause"] != "unknown").mean() >= 0.95
+    weekly = run["store"].read("select * from root_causes_weekly")
+    assert weekly["inquiries"].sum() == len(causes)
+    assert set(weekly["lever"]) >= {"payment_visibility", "status_notifications", "letter_wording"}
+
+
+def test_capacity_and_repeat_contacts_cover_every_process_and_week(run):
+    store = run["store"]
+    capacity = store.read("select * from capacity_weekly")
+    weekly = store.read("select process, week_start, inquiries from avoidable_demand_weekly")
+    assert len(capacity) == len(weekly)
+    assert capacity["hours"].sum() > capacity["avoidable_hours"].sum() > 0
+    assert (capacity["growth_headroom_if_halved"] > 0).all()
+    repeats = store.read("select * from repeat_contacts_weekly")
+    assert repeats["repeat_rate"].between(0, 1).all() and repeats["repeat_inquiries"].sum() > 0
+
+
+def test_shares_come_with_intervals_and_a_corrected_estimate(run):
+    weekly = run["store"].read("select * from avoidable_demand_weekly")
+    assert (weekly["avoidable_share_low"] <= weekly["avoidable_share"]).all()
+    assert (weekly["avoidable_share"] <= weekly["avoidable_share_high"]).all()
+    assert weekly["corrected_avoidable_share"].between(0, 1).all()

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from tests.sql_given import given, inquiries
 from warehouse.sql_models import discover, failing_rows_query, referenced_tables, run_model, transpile
 
 
@@ -10,7 +11,7 @@ def test_dependencies_are_parsed_from_sql_not_listed():
     sql = "with inquiries as (select * from inquiries), x as (select * from inquiries join cases using (case_ref)) select * from x"
     assert referenced_tables(sql) == ["cases", "inquiries"]
     weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
-    assert weekly.depends_on == ("inquiries",)
+    assert weekly.depends_on == ("classifier_correction", "inquiries")
     assert weekly.grain == ("process", "week_start")
 
 
@@ -20,24 +21,20 @@ def test_weekly_sql_transpiles_for_postgres():
     assert "DOUBLE PRECISION" in sql and "DATE_TRUNC('WEEK'" in sql
 
 
-def given_inquiries(warehouse, rows):
-    frame = pd.DataFrame(
-        rows, columns=["inquiry_id", "occurred_at", "process", "demand_type", "avoidable", "needs_review"]
-    )
-    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"])
-    warehouse.replace("inquiries", frame)
-
-
 def test_avoidable_demand_weekly_groups_by_process_and_iso_week(warehouse):
-    given_inquiries(
-        warehouse,
-        [
-            ("contacts:1", "2026-03-02 08:00", "bygglov", "case_status", True, False),  # Monday
-            ("contacts:2", "2026-03-08 23:59", "bygglov", "value_demand", False, True),  # Sunday, same week
-            ("contacts:3", "2026-03-09 00:01", "bygglov", "invoice_status", True, False),  # next Monday
-            ("eservice:4", "2026-03-04 12:00", "forskola", "duplicate_request", True, False),
-        ],
+    rows = inquiries(
+        {"inquiry_id": "contacts:1", "occurred_at": "2026-03-02 08:00", "demand_type": "case_status"},  # Monday
+        {"inquiry_id": "contacts:2", "occurred_at": "2026-03-08 23:59", "needs_review": True},  # Sunday, same week
+        {"inquiry_id": "contacts:3", "occurred_at": "2026-03-09 00:01", "demand_type": "invoice_status"},  # next Monday
+        {
+            "inquiry_id": "eservice:4",
+            "occurred_at": "2026-03-04 12:00",
+            "process": "forskola",
+            "demand_type": "duplicate_request",
+            "label_origin": "behaviour",
+        },
     )
+    given(warehouse, rows)
     weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
     assert run_model(weekly, warehouse) == 3
     out = warehouse.read("select * from avoidable_demand_weekly order by process, week_start")

@@ -128,3 +128,22 @@ def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:
 def grain_query(model: SqlModel) -> str:
     cols = ", ".join(f'"{c}"' for c in model.grain)
     return f'select count(*) from (select {cols} from "{model.name}" group by {cols} having count(*) > 1) d'
+
+
+def run_upto(target: str, warehouse: Warehouse, models: list[SqlModel] | None = None) -> list[str]:
+    """Run ``target`` and every SQL model it depends on, in dependency order (for tests and backfills)."""
+    from graphlib import TopologicalSorter
+
+    by_name = {m.name: m for m in (models or discover())}
+    needed, todo = set(), [target]
+    while todo:
+        name = todo.pop()
+        if name in by_name and name not in needed:
+            needed.add(name)
+            todo.extend(by_name[name].depends_on)
+    order = TopologicalSorter({n: [d for d in by_name[n].depends_on if d in needed] for n in needed}).static_order()
+    ran = []
+    for name in order:
+        run_model(by_name[name], warehouse)
+        ran.append(name)
+    return ran

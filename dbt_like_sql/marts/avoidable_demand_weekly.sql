@@ -6,6 +6,12 @@ inquiries as (
 
 ),
 
+correction as (
+
+    select * from classifier_correction
+
+),
+
 weekly as (
 
     select
@@ -19,12 +25,57 @@ weekly as (
         cast(sum(case when demand_type = 'duplicate_request' then 1 else 0 end) as bigint) as n_duplicate_request,
         cast(sum(case when demand_type = 'processing_time' then 1 else 0 end) as bigint) as n_processing_time,
         cast(sum(case when demand_type = 'value_demand' then 1 else 0 end) as bigint) as n_value_demand,
-        cast(sum(case when needs_review then 1 else 0 end) as bigint) as needs_review
+        cast(sum(case when needs_review then 1 else 0 end) as bigint) as needs_review,
+        -- labels that are not the model's (behaviour, empty submissions, analysts) need no correction
+        sum(case when avoidable and label_origin <> 'model' then 1 else 0 end) as certain_avoidable
 
     from inquiries
-    group by
+    group by process, cast(date_trunc('week', occurred_at) as date)
+
+),
+
+model_labelled as (
+
+    select
         process,
-        cast(date_trunc('week', occurred_at) as date)
+        cast(date_trunc('week', occurred_at) as date) as week_start,
+        demand_type as predicted_type,
+        count(*) as n
+
+    from inquiries
+    where label_origin = 'model'
+    group by process, cast(date_trunc('week', occurred_at) as date), demand_type
+
+),
+
+-- the model's known errors undone: corrected counts are the inverse of the confusion rates
+-- applied to the predicted counts, summed over the avoidable true types
+corrected as (
+
+    select
+        model_labelled.process,
+        model_labelled.week_start,
+        sum(model_labelled.n * correction.weight) as corrected_model_avoidable
+
+    from model_labelled
+    inner join correction on correction.predicted_type = model_labelled.predicted_type
+    where correction.true_type <> 'value_demand'
+    group by model_labelled.process, model_labelled.week_start
+
+),
+
+shares as (
+
+    select
+        weekly.*,
+        cast(weekly.avoidable_inquiries as double) / weekly.inquiries as avoidable_share,
+        (weekly.certain_avoidable + coalesce(corrected.corrected_model_avoidable, 0)) / weekly.inquiries
+            as raw_corrected_share
+
+    from weekly
+    left join corrected
+        on corrected.process = weekly.process
+        and corrected.week_start = weekly.week_start
 
 )
 
@@ -33,7 +84,15 @@ select
     week_start,
     inquiries,
     avoidable_inquiries,
-    cast(avoidable_inquiries as double) / inquiries as avoidable_share,
+    avoidable_share,
+    -- 95 % Wilson score interval for the share
+    (avoidable_share + 1.96 * 1.96 / (2 * inquiries)
+        - 1.96 * sqrt(avoidable_share * (1 - avoidable_share) / inquiries + 1.96 * 1.96 / (4.0 * inquiries * inquiries)))
+        / (1 + 1.96 * 1.96 / inquiries) as avoidable_share_low,
+    (avoidable_share + 1.96 * 1.96 / (2 * inquiries)
+        + 1.96 * sqrt(avoidable_share * (1 - avoidable_share) / inquiries + 1.96 * 1.96 / (4.0 * inquiries * inquiries)))
+        / (1 + 1.96 * 1.96 / inquiries) as avoidable_share_high,
+    greatest(0.0, least(1.0, raw_corrected_share)) as corrected_avoidable_share,
     n_invoice_status,
     n_case_status,
     n_missing_information,
@@ -42,5 +101,5 @@ select
     n_value_demand,
     needs_review
 
-from weekly
+from shares
 order by process, week_start
