@@ -13,6 +13,7 @@ from assets.config_tables import config_tables
 from assets.demand import inquiries, review_queue
 from assets.ingest import ingest_assets, ingest_checks
 from assets.sql_models import build_sql_assets
+from pipelines.jobs import ALL_JOB, build_jobs
 from pipelines.resources import (
     ClassifierResource,
     LandingResource,
@@ -20,9 +21,11 @@ from pipelines.resources import (
     PseudonymResource,
     WarehouseResource,
 )
+from pipelines.schedules import weekly_publication
+from pipelines.sensors import new_landing_files
 from pipelines.settings import Settings, resolve
 
-ALL_JOB = "onodig_all"
+__all__ = ["ALL_JOB", "build_definitions", "defs"]
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -50,17 +53,14 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     ]
     upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
     sql_assets = build_sql_assets(upstream)
-    everything = dg.define_asset_job(
-        ALL_JOB,
-        selection=dg.AssetSelection.all(),
-        description="Every asset once: ingest new landing files, classify, publish the marts.",
-        # DuckDB allows one writing process; the PostgreSQL deployment swaps in a parallel executor
-        executor_def=dg.in_process_executor,
-    )
+    # DuckDB allows one writing process; the PostgreSQL deployment swaps in a parallel executor
+    jobs = build_jobs(dg.in_process_executor)
     return dg.Definitions(
         assets=[*python_assets, *sql_assets],
         asset_checks=ingest_checks,
-        jobs=[everything],
+        jobs=jobs,
+        schedules=[weekly_publication],
+        sensors=[new_landing_files],
         resources=build_resources(settings),
     )
 
