@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
-from warehouse.sql_models import SqlModel, discover, failing_rows_query, grain_query, run_model
+from warehouse.sql_models import SqlModel, discover, failing_rows_query, grain_query, run_model, transpile
 
 GRAIN_CHECK = "grain_is_unique"
 
@@ -51,7 +51,13 @@ def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.Asset
         store = warehouse.get()
         rows = run_model(model, store)
         context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
-        yield dg.MaterializeResult(asset_key=key, metadata={"rows": dg.MetadataValue.int(rows)})
+        metadata = {"rows": dg.MetadataValue.int(rows)}
+        for title, query in model.summaries:
+            frame = store.read(transpile(query, store.dialect))
+            metadata[title] = dg.MetadataValue.md(
+                frame.to_markdown(index=False, floatfmt=".3g") if len(frame) else "(no rows)"
+            )
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         for test in model.tests:
             failures = int(store.scalar(failing_rows_query(model, test)))
             yield dg.AssetCheckResult(

@@ -164,3 +164,26 @@ def test_shares_come_with_intervals_and_a_corrected_estimate(run):
     assert (weekly["avoidable_share_low"] <= weekly["avoidable_share"]).all()
     assert (weekly["avoidable_share"] <= weekly["avoidable_share_high"]).all()
     assert weekly["corrected_avoidable_share"].between(0, 1).all()
+
+
+def materialization_metadata(result, *path: str) -> dict:
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key == dg.AssetKey(list(path)):
+                return materialization.metadata
+    raise AssertionError(f"no materialization of {'/'.join(path)}")
+
+
+def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
+    causes = materialization_metadata(run["first"], "marts", "root_causes_weekly")
+    assert "| process" in causes["top_root_causes_latest_week"].value and "lever_name" in causes["levers_all_weeks"].value
+    weekly = materialization_metadata(run["first"], "marts", "avoidable_demand_weekly")
+    assert "corrected" in weekly["latest_week_by_process"].value
+    inquiries = materialization_metadata(run["first"], "core", "inquiries")
+    assert 0 < inquiries["avoidable_share"].value < 1
+    assert {f"avoidable_share_{p}" for p in ("bygglov", "forskola", "va_avfall")} <= set(inquiries)
+    review = materialization_metadata(run["first"], "core", "review_queue")
+    assert review["size"].value >= 0 and str(review["csv"].value).endswith("review_queue.csv")
+    evaluation = materialization_metadata(run["first"], "classifier", "classifier_evaluation")
+    assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value

@@ -41,6 +41,7 @@ class SqlModel:
     description: str = ""
     grain: tuple[str, ...] = ()
     tests: tuple[ColumnTest, ...] = field(default=())
+    summaries: tuple[tuple[str, str], ...] = ()  # (title, query) shown on the asset's page
 
 
 def referenced_tables(sql: str) -> list[str]:
@@ -88,6 +89,7 @@ def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
                 description=(spec.get("description") or "").strip(),
                 grain=tuple(spec.get("grain") or ()),
                 tests=_tests(spec),
+                summaries=tuple((str(k), str(v)) for k, v in (spec.get("summaries") or {}).items()),
             )
         )
     return models
