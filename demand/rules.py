@@ -28,7 +28,7 @@ class RootCauseRules:
     default_handled_seconds: dict[str, int]
     published_processing_times: list[str]
     root_causes: dict[str, dict]
-    levers: dict[str, str]
+    levers: dict[str, dict[str, str]]  # lever -> {"sv": name, "en": name}
     origin: str
 
     @classmethod
@@ -39,7 +39,10 @@ class RootCauseRules:
             default_handled_seconds={k: int(v) for k, v in (doc.get("default_handled_seconds") or {}).items()},
             published_processing_times=list(doc.get("published_processing_times") or []),
             root_causes=dict(doc.get("root_causes") or {}),
-            levers=dict(doc.get("levers") or {}),
+            levers={
+                k: (v if isinstance(v, dict) else {"sv": str(v), "en": str(v)})
+                for k, v in (doc.get("levers") or {}).items()
+            },
             origin=origin,
         )
         rules.validate()
@@ -74,12 +77,15 @@ class RootCauseRules:
                 raise BadRules(f"{self.origin}: root cause {name} names an unknown lever {spec.get('lever')!r}")
 
     def levers_table(self) -> pd.DataFrame:
+        """Every root cause with its lever, named in Swedish (lever_name) and English (lever_name_en)."""
+        unknown = self.levers.get("unknown", {"sv": "Okänd orsak", "en": "Unknown cause"})
         rows = [
             {
                 "root_cause": name,
                 "demand_type": spec["demand_type"],
                 "lever": spec["lever"],
-                "lever_name": self.levers[spec["lever"]],
+                "lever_name": self.levers[spec["lever"]]["sv"],
+                "lever_name_en": self.levers[spec["lever"]]["en"],
                 "description": spec.get("description", ""),
             }
             for name, spec in self.root_causes.items()
@@ -90,7 +96,8 @@ class RootCauseRules:
                     "root_cause": "unknown",
                     "demand_type": demand_type,
                     "lever": "unknown",
-                    "lever_name": self.levers.get("unknown", "unknown"),
+                    "lever_name": unknown["sv"],
+                    "lever_name_en": unknown["en"],
                     "description": "Not enough evidence.",
                 }
             )

@@ -12,6 +12,7 @@ from assets.classify import classifier_correction, classifier_evaluation, demand
 from assets.config_tables import config_tables
 from assets.demand import inquiries, review_queue
 from assets.ingest import ingest_assets, ingest_checks
+from assets.publish import process_reports
 from assets.sql_models import build_sql_assets
 from pipelines.jobs import ALL_JOB, build_jobs
 from pipelines.resources import (
@@ -19,6 +20,7 @@ from pipelines.resources import (
     LandingResource,
     OutputsResource,
     PseudonymResource,
+    SmtpResource,
     WarehouseResource,
 )
 from pipelines.schedules import weekly_publication
@@ -35,7 +37,17 @@ def build_resources(settings: Settings) -> dict[str, object]:
         # only ever from the environment: the key must not show up in run config or the UI
         "pseudonym": PseudonymResource(key=dg.EnvVar("ONODIG_PSEUDONYM_KEY")),
         "classifier": ClassifierResource(model_dir=str(settings.model_dir), realdata_path=str(settings.realdata or "")),
-        "outputs": OutputsResource(outbox=str(settings.outbox), exports=str(settings.exports)),
+        "outputs": OutputsResource(
+            outbox=str(settings.outbox), exports=str(settings.exports), language=settings.report_language
+        ),
+        "smtp": SmtpResource(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=dg.EnvVar("ONODIG_SMTP_PASSWORD") if settings.smtp_password_set else "",
+            starttls=settings.smtp_starttls,
+        ),
         "io_manager": dg.FilesystemIOManager(base_dir=str(settings.data_dir / "storage")),
     }
 
@@ -53,10 +65,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     ]
     upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
     sql_assets = build_sql_assets(upstream)
+    reports = [process_reports]  # reads the marts, so after them
     # DuckDB allows one writing process; the PostgreSQL deployment swaps in a parallel executor
     jobs = build_jobs(dg.in_process_executor)
     return dg.Definitions(
-        assets=[*python_assets, *sql_assets],
+        assets=[*python_assets, *sql_assets, *reports],
         asset_checks=ingest_checks,
         jobs=jobs,
         schedules=[weekly_publication],

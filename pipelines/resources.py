@@ -11,6 +11,7 @@ from classifiers.settings import DEFAULT_CONFIG, load_config
 from classifiers.training import ModelArtefact, load_or_train
 from demand.processes import ProcessMap
 from privacy import Pseudonymiser
+from reports.mail import SmtpSettings
 from warehouse import Warehouse
 
 
@@ -69,7 +70,33 @@ class ClassifierResource(dg.ConfigurableResource):
 
 
 class OutputsResource(dg.ConfigurableResource):
-    """Folders for files people read: the outbox of weekly reports and CSV exports."""
+    """Folders for files people read: the outbox of weekly reports and CSV exports, and their language."""
 
     outbox: str
     exports: str
+    language: str = "sv"
+
+
+class SmtpResource(dg.ConfigurableResource):
+    """Where weekly reports are e-mailed from; an empty host means reports stay in the outbox."""
+
+    host: str = ""
+    port: int = 25
+    sender: str = "onodig@localhost"
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    def settings(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.host,
+            port=self.port,
+            sender=self.sender,
+            username=self.username or None,
+            password=self.password or None,
+            starttls=self.starttls,
+        )

@@ -22,6 +22,13 @@ class Settings:
     outbox: Path
     pseudonym_key: str | None
     realdata: Path | None = None
+    report_language: str = "sv"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "onodig@localhost"
+    smtp_username: str = ""
+    smtp_starttls: bool = False
+    smtp_password_set: bool = False  # the password itself is only ever read through dg.EnvVar
 
     @property
     def model_dir(self) -> Path:
@@ -46,13 +53,21 @@ def resolve(
 ) -> Settings:
     env = os.environ if environ is None else environ
     data = Path(data_dir or env.get("ONODIG_DATA") or DEFAULT_DATA).resolve()
+    realdata = Path(env["ONODIG_REALDATA"]) if env.get("ONODIG_REALDATA") else None
+    if realdata is None and DEFAULT_REALDATA.is_file():
+        realdata = DEFAULT_REALDATA
     return Settings(
         data_dir=data,
         landing=Path(landing or env.get("ONODIG_LANDING") or data / "landing").resolve(),
         warehouse_url=warehouse_url or env.get("ONODIG_WAREHOUSE_URL") or f"duckdb:///{data / 'onodig.duckdb'}",
         outbox=Path(outbox or env.get("ONODIG_OUTBOX") or data / "outbox").resolve(),
         pseudonym_key=pseudonym_key or env.get("ONODIG_PSEUDONYM_KEY") or None,
-        realdata=Path(env["ONODIG_REALDATA"])
-        if env.get("ONODIG_REALDATA")
-        else (DEFAULT_REALDATA if DEFAULT_REALDATA.is_file() else None),
+        realdata=realdata,
+        report_language=env.get("ONODIG_REPORT_LANGUAGE", "sv"),
+        smtp_host=env.get("ONODIG_SMTP_HOST", ""),
+        smtp_port=int(env.get("ONODIG_SMTP_PORT", "25")),
+        smtp_sender=env.get("ONODIG_SMTP_SENDER", "onodig@localhost"),
+        smtp_username=env.get("ONODIG_SMTP_USERNAME", ""),
+        smtp_starttls=env.get("ONODIG_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        smtp_password_set=bool(env.get("ONODIG_SMTP_PASSWORD")),
     )

@@ -1,6 +1,9 @@
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 from classifiers.training import load_or_train
 from generator.landing import GeneratorConfig, write_landing
@@ -45,4 +48,35 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
     """A small generated landing folder with every contract quirk, and its truth file."""
     root = tmp_path_factory.mktemp("generated")
     write_landing(GeneratorConfig(weeks=4, per_week=400, seed=3), root / "landing", root / "truth.csv")
+    # the landing folder's own process map, with owners who get the weekly report by e-mail
+    processes = yaml.safe_load((Path(__file__).parent.parent / "demand" / "default_processes.yaml").read_text("utf-8"))
+    processes["processes"]["bygglov"]["owners"] = ["bygglovschef@kommun.example"]
+    processes["processes"]["forskola"]["owners"] = ["forskolechef@kommun.example", "analys@kommun.example"]
+    (root / "landing" / "processes.yaml").write_text(yaml.safe_dump(processes, allow_unicode=True), encoding="utf-8")
     return root / "landing", root / "truth.csv"
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """Makes fresh PostgreSQL databases on the server in ONODIG_TEST_POSTGRES_URL; None without one."""
+    url = os.environ.get("ONODIG_TEST_POSTGRES_URL")
+    if not url:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    made = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'create database "{name}"')
+        made.append(name)
+        return str(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
+            conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
+    admin.dispose()

@@ -1,14 +1,18 @@
 """Every asset materialized in-process over a generated landing folder, checked against its truth."""
 
+import email
+import email.policy
 import re
 import shutil
 
 import dagster as dg
 import pandas as pd
 import pytest
+from aiosmtpd.controller import Controller
 
 from pipelines.definitions import build_definitions
 from pipelines.settings import resolve
+from tests.servers import free_port
 from warehouse import Warehouse
 
 RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
@@ -17,16 +21,34 @@ RAW_PHONE = re.compile(r"(?<![\d-])(?:\+46|0046|0)[\s-]?7\d[\s-]?\d{3}[\s-]?\d{2
 HASH_COLUMNS = {"row_hash", "sha256", "citizen_key"}  # hex digests, checked by shape elsewhere
 
 
-@pytest.fixture(scope="module")
-def run(generated, model_dir, tmp_path_factory):
-    landing, truth_path = generated
-    data = tmp_path_factory.mktemp("e2e")
-    settings = resolve(
-        landing=str(landing), data_dir=str(data), warehouse_url=f"duckdb:///{data / 'w.duckdb'}", environ={}
-    )
+BACKENDS = ["duckdb", "postgresql"]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+COMPARED_TABLES = {  # table: its key, for comparing backends row for row
+    "inquiries": ["inquiry_id"],
+    "quarantine": ["file", "line", "reason"],
+    "avoidable_demand_weekly": ["process", "week_start"],
+    "root_causes_weekly": ["process", "week_start", "demand_type", "root_cause"],
+    "repeat_contacts_weekly": ["process", "week_start"],
+    "capacity_weekly": ["process", "week_start"],
+    "int_root_causes": ["inquiry_id"],
+}
+
+
+def pipeline_run(landing, truth_path, model_dir, data, warehouse_url, environ=None):
+    settings = resolve(landing=str(landing), data_dir=str(data), warehouse_url=warehouse_url, environ=environ or {})
     shutil.copytree(model_dir, settings.model_dir)  # the session's trained model: same corpus, same version
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ONODIG_PSEUDONYM_KEY", "e2e-key")
     defs = build_definitions(settings)
     assets = list(defs.assets) + list(defs.asset_checks)
 
@@ -40,14 +62,73 @@ def run(generated, model_dir, tmp_path_factory):
         for t in ("inquiries", "quarantine", "landed_contacts", "landed_cases")
     }
     second = materialize()
-    yield {
+    return {
         "first": first,
         "second": second,
         "store": store,
         "truth": pd.read_csv(truth_path, dtype=str),
         "snapshot": snapshot,
+        "outbox": settings.outbox,
     }
+
+
+@pytest.fixture(scope="module")
+def runs(generated, model_dir, tmp_path_factory, postgres_database):
+    landing, truth_path = generated
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONODIG_PSEUDONYM_KEY", "e2e-key")
+    data = tmp_path_factory.mktemp("e2e")
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        environ = {"ONODIG_SMTP_HOST": "127.0.0.1", "ONODIG_SMTP_PORT": str(smtp.port)}
+        duck = pipeline_run(landing, truth_path, model_dir, data / "duckdb", f"duckdb:///{data / 'w.duckdb'}", environ)
+    finally:
+        smtp.stop()
+    results = {"duckdb": {**duck, "mailbox": mailbox.messages}}
+    if postgres_database is not None:
+        results["postgresql"] = pipeline_run(landing, truth_path, model_dir, data / "pg", postgres_database("e2e"))
+    yield results
     mp.undo()
+
+
+@pytest.fixture(params=BACKENDS)
+def run(request, runs):
+    if request.param not in runs:
+        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
+    return runs[request.param]
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Same values, same representation: drivers differ in nullable types (Int64 <NA> vs float nan)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_bool_dtype(out[column]) or pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+        elif pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+        else:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def test_duckdb_and_postgresql_give_the_same_rows(runs):
+    if "postgresql" not in runs:
+        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
+    for table, key in COMPARED_TABLES.items():
+        frames = []
+        for backend in ("duckdb", "postgresql"):
+            frame = runs[backend]["store"].read_table(table).drop(columns=["quarantined_at"], errors="ignore")
+            if "week_start" in frame:
+                frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
+            if "line" in frame:
+                frame["line"] = pd.to_numeric(frame["line"]).astype("Int64")
+            frames.append(comparable(frame).sort_values(key, ignore_index=True))
+        duck, pg = frames
+        assert list(duck.columns) == list(pg.columns), table
+        assert len(duck) == len(pg) > 0, table
+        pd.testing.assert_frame_equal(duck, pg, check_dtype=False, check_exact=False, rtol=1e-9, obj=table)
 
 
 def test_every_step_and_check_succeeds(run):
@@ -87,7 +168,9 @@ def test_rerunning_changes_nothing(run):
 
 def test_no_raw_personal_data_in_any_table(run):
     store = run["store"]
-    tables = store.read("select table_name from information_schema.tables")["table_name"]
+    tables = store.read(
+        "select table_name from information_schema.tables where table_schema not in ('information_schema', 'pg_catalog')"
+    )["table_name"]
     scanned = 0
     for table in tables:
         frame = store.read_table(table)
@@ -177,7 +260,9 @@ def materialization_metadata(result, *path: str) -> dict:
 
 def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     causes = materialization_metadata(run["first"], "marts", "root_causes_weekly")
-    assert "| process" in causes["top_root_causes_latest_week"].value and "lever_name" in causes["levers_all_weeks"].value
+    assert (
+        "| process" in causes["top_root_causes_latest_week"].value and "lever_name" in causes["levers_all_weeks"].value
+    )
     weekly = materialization_metadata(run["first"], "marts", "avoidable_demand_weekly")
     assert "corrected" in weekly["latest_week_by_process"].value
     inquiries = materialization_metadata(run["first"], "core", "inquiries")
@@ -187,3 +272,28 @@ def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     assert review["size"].value >= 0 and str(review["csv"].value).endswith("review_queue.csv")
     evaluation = materialization_metadata(run["first"], "classifier", "classifier_evaluation")
     assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value
+
+
+def test_one_report_per_process_in_the_outbox(run):
+    processes = set(run["store"].read("select distinct process from avoidable_demand_weekly")["process"])
+    pages = sorted(run["outbox"].glob("*-W*/*.html"))
+    assert {p.stem for p in pages} == processes
+    assert {p.stem for p in run["outbox"].glob("*-W*/*.csv")} == processes
+    page = pages[0].read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 2 and "Onödig efterfrågan" in page
+    assert not RAW_PNR.search(page) and not RAW_EMAIL.search(page)
+
+
+def test_reports_are_emailed_to_the_owners_in_processes_yaml(runs):
+    messages = runs["duckdb"]["mailbox"]
+    recipients = sorted(tuple(sorted(a.strip() for a in m["To"].split(","))) for m in messages)
+    assert recipients == [("analys@kommun.example", "forskolechef@kommun.example"), ("bygglovschef@kommun.example",)]
+    bygglov = next(m for m in messages if "bygglovschef" in m["To"])
+    assert "Bygglov" in bygglov["Subject"]
+    attachments = [part.get_filename() for part in bygglov.iter_attachments()]
+    assert any(name and name.startswith("onodig_bygglov_") and name.endswith(".csv") for name in attachments)
+
+
+def test_an_unchanged_report_is_not_emailed_again_on_a_rerun(runs):
+    again = materialization_metadata(runs["duckdb"]["second"], "reports", "process_reports")
+    assert again["emails_sent"].value == 0 and again["emails_unchanged_not_resent"].value == 2

@@ -19,6 +19,7 @@ select
     root_causes.root_cause,
     coalesce(levers.lever, 'unknown') as lever,
     coalesce(levers.lever_name, 'unknown') as lever_name,
+    coalesce(levers.lever_name_en, 'unknown') as lever_name_en,
     cast(count(*) as bigint) as inquiries,
     sum(root_causes.hours) as hours
 
@@ -32,5 +33,6 @@ group by
     root_causes.demand_type,
     root_causes.root_cause,
     coalesce(levers.lever, 'unknown'),
-    coalesce(levers.lever_name, 'unknown')
+    coalesce(levers.lever_name, 'unknown'),
+    coalesce(levers.lever_name_en, 'unknown')
 order by root_causes.process, root_causes.week_start, inquiries desc

@@ -1,0 +1,98 @@
+"""The process owners' weekly reports: one page and one CSV per process, e-mailed when configured."""
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
+from reports import build_report
+from reports.charts import share_chart
+from reports.mail import ReportNotSent, send_report
+from reports.publish import already_sent, content_hash, overall_weekly, report_paths
+
+DELIVERIES = "report_deliveries"
+
+REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
+MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
+
+
+@dg.asset(
+    key=REPORTS_KEY,
+    group_name="reports",
+    kinds={"html", "csv"},
+    owners=["team:kundcenter"],
+    deps=[dg.AssetKey(["marts", name]) for name in MARTS],
+    description="The process owner's weekly report, one per process: the avoidable share over 12 weeks with its "
+    "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
+    "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox. Sent by SMTP "
+    "to the owners listed in processes.yaml when SMTP is configured.",
+)
+def process_reports(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing: LandingResource,
+    outputs: OutputsResource,
+    smtp: SmtpResource,
+) -> dg.MaterializeResult:
+    store = warehouse.get()
+    weekly, causes, capacity = (store.read_table(name) for name in MARTS)
+    processes = landing.processes()
+    latest = pd.to_datetime(weekly["week_start"]).max().date()
+    written, sent, failed, unchanged = [], [], [], 0
+    deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
+    for process in sorted(weekly["process"].unique()):
+        report = build_report(
+            process,
+            processes.names.get(process, process),
+            weekly[weekly["process"] == process],
+            causes[causes["process"] == process],
+            capacity[capacity["process"] == process],
+            week_start=latest,
+            language=outputs.language,
+        )
+        html_path, csv_path = report_paths(Path(outputs.outbox), report)
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(report.html, encoding="utf-8")
+        csv_path.write_text(report.csv, encoding="utf-8")
+        written.append(html_path)
+        recipients = processes.owners.get(process, [])
+        if smtp.configured and recipients:
+            if already_sent(deliveries, report):
+                unchanged += 1
+                continue
+            try:
+                send_report(smtp.settings(), recipients, report)
+                sent.append(
+                    {
+                        "process": process,
+                        "week_start": str(report.week_start),
+                        "content_hash": content_hash(report),
+                        "recipients": len(recipients),
+                        "sent_at": pd.Timestamp.now(),
+                    }
+                )
+            except ReportNotSent as exc:
+                failed.append(process)
+                context.log.warning(f"report for {process} not sent: {exc}")
+    if sent:
+        store.append(DELIVERIES, pd.DataFrame(sent))
+    overall = overall_weekly(weekly)
+    chart = share_chart(overall, outputs.language)
+    metadata = {
+        "reports": dg.MetadataValue.int(len(written)),
+        "week_start": str(latest),
+        "outbox": dg.MetadataValue.path(str(written[0].parent) if written else outputs.outbox),
+        "emails_sent": dg.MetadataValue.int(len(sent)),
+        "emails_unchanged_not_resent": dg.MetadataValue.int(unchanged),
+        "emails_failed": dg.MetadataValue.json(failed),
+        "municipality_share_chart": dg.MetadataValue.md(
+            "![Avoidable share, whole municipality](data:image/png;base64," + base64.b64encode(chart).decode() + ")"
+        ),
+        "avoidable_share": dg.MetadataValue.float(round(float(overall["avoidable_share"].iloc[-1]), 4)),
+    }
+    this_week = weekly[pd.to_datetime(weekly["week_start"]).dt.date == latest]
+    for row in this_week.itertuples():
+        metadata[f"avoidable_share_{row.process}"] = dg.MetadataValue.float(round(float(row.avoidable_share), 4))
+    return dg.MaterializeResult(metadata=metadata)

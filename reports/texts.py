@@ -1,0 +1,427 @@
+"""Every word a process owner reads, in Swedish (the default) and English, and the number formats.
+
+Kept in one place so that a wording change or a new language touches one file, and so that the
+page, the charts and the e-mail say the same thing in the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+LANGUAGES = ("sv", "en")
+
+# The taxonomy's order (../shared/taxonomy.md): the five avoidable types, then value demand.
+AVOIDABLE_TYPES = ("invoice_status", "case_status", "missing_information", "duplicate_request", "processing_time")
+DEMAND_TYPES = (*AVOIDABLE_TYPES, "value_demand")
+
+DEMAND_TYPE_NAMES = {
+    "sv": {
+        "invoice_status": "Fakturastatus",
+        "case_status": "Ärendestatus",
+        "missing_information": "Komplettering",
+        "duplicate_request": "Dubblettkontakt",
+        "processing_time": "Handläggningstid",
+        "value_demand": "Värdeefterfrågan",
+    },
+    "en": {
+        "invoice_status": "Invoice status",
+        "case_status": "Case status",
+        "missing_information": "Missing information",
+        "duplicate_request": "Duplicate request",
+        "processing_time": "Processing time",
+        "value_demand": "Value demand",
+    },
+}
+
+ROOT_CAUSE_NAMES = {
+    "sv": {
+        "no_invoice_found": "Ingen faktura hittades",
+        "reminder_after_payment": "Påminnelse efter betalning",
+        "paid_before_contact": "Betald före kontakten",
+        "invoice_hard_to_understand": "Fakturan var svår att förstå",
+        "reminder_for_unpaid_invoice": "Påminnelse om obetald faktura",
+        "decision_not_received": "Beslutet nådde inte fram",
+        "case_delayed": "Ärendet var försenat",
+        "no_acknowledgement": "Ingen bekräftelse på ärendet",
+        "expected_time_not_communicated": "Förväntad tid inte kommunicerad",
+        "unclear_completion_letter": "Otydligt kompletteringsbrev",
+        "form_did_not_collect": "E-tjänsten samlade inte in uppgiften",
+        "repeats_earlier_inquiry": "Upprepar en tidigare kontakt",
+        "published_time_not_found": "Publicerad tid hittades inte",
+        "no_published_processing_time": "Ingen publicerad handläggningstid",
+        "unknown": "Okänd orsak",
+    },
+    "en": {
+        "no_invoice_found": "No invoice found",
+        "reminder_after_payment": "Reminder after payment",
+        "paid_before_contact": "Paid before the contact",
+        "invoice_hard_to_understand": "Invoice hard to understand",
+        "reminder_for_unpaid_invoice": "Reminder for an unpaid invoice",
+        "decision_not_received": "Decision did not reach the citizen",
+        "case_delayed": "Case delayed",
+        "no_acknowledgement": "No acknowledgement of the case",
+        "expected_time_not_communicated": "Expected time not communicated",
+        "unclear_completion_letter": "Unclear completion letter",
+        "form_did_not_collect": "Form did not collect the information",
+        "repeats_earlier_inquiry": "Repeats an earlier inquiry",
+        "published_time_not_found": "Published time not found",
+        "no_published_processing_time": "No published processing time",
+        "unknown": "Unknown cause",
+    },
+}
+
+MONTHS = {
+    "sv": (
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+LABELS = {
+    "sv": {
+        "report_title": "Onödig efterfrågan",
+        "week_title": "Vecka {week}, {year}",
+        "week_short": "v. {week}",
+        "subject": "Onödig efterfrågan – {process_name}, vecka {week}",
+        "inquiries": "Kontakter",
+        "avoidable_share": "Onödig efterfrågan",
+        "interval": "95 % intervall {low}–{high}",
+        "corrected": "Korrigerad andel {share}",
+        "avoidable_hours": "Tid för onödig efterfrågan",
+        "hours_value": "{hours} timmar",
+        "fte_value": "motsvarar {fte} heltidstjänster",
+        "change_heading": "Vad har hänt sedan förra veckan",
+        "share_heading": "Andel onödig efterfrågan, vecka för vecka",
+        "mix_heading": "Kontakter per typ, vecka {week}",
+        "causes_heading": "Vanligaste orsakerna till onödig efterfrågan",
+        "capacity_heading": "Vad onödig efterfrågan kostar",
+        "col_demand_type": "Typ",
+        "col_root_cause": "Orsak",
+        "col_lever": "Åtgärd",
+        "col_inquiries": "Kontakter",
+        "col_hours": "Timmar",
+        "no_causes": "Inga orsaker till onödig efterfrågan registrerades den här veckan.",
+        "capacity_sentence": (
+            "Onödig efterfrågan tog {avoidable_hours} timmar av {hours} timmar den här veckan, "
+            "motsvarande {avoidable_fte} heltidstjänster."
+        ),
+        "headroom_sentence": (
+            "Om varje typ av onödig efterfrågan halverades skulle {freed_hours} timmar frigöras, "
+            "nog för att möta {headroom} fler kontakter utan fler medarbetare."
+        ),
+        "no_capacity": "Det finns ingen tidsuppgift för veckan.",
+        "share_chart_alt": (
+            "Linjediagram: andel onödig efterfrågan per vecka från vecka {first} till vecka {last}, "
+            "med 95 % intervall som skuggat band och korrigerad andel som streckad linje. "
+            "Senaste veckan: {share}."
+        ),
+        "mix_chart_alt": "Stapeldiagram: kontakter per typ vecka {week}. {counts}.",
+        "legend_share": "Andel onödig efterfrågan",
+        "legend_interval": "95 % intervall",
+        "legend_corrected": "Korrigerad andel",
+        "mix_axis": "Kontakter",
+        "note_corrected": "Korrigerad andel: andelen justerad för klassificerarens kända fel.",
+        "note_interval": "95 % intervall: var den verkliga andelen sannolikt ligger, givet antalet kontakter.",
+        "note_review": "{n} kontakter väntar på manuell granskning.",
+        "note_default_hours": "Tiden för {n} kontakter är uppskattad med kanalens standardtid.",
+        "footer": "Skapad av onodig. Siffrorna finns också som CSV.",
+        "no_data_heading": "Ingen data",
+        "no_data": "Det finns ingen data för {process_name} vecka {week}, {year}.",
+        "no_data_sentence": "Ingen data för veckan.",
+        "first_week": "Första veckan med data.",
+        "no_previous_week": "Ingen data för föregående vecka att jämföra med.",
+        "rose": "Andelen onödig efterfrågan steg från {previous} till {current} ({diff})",
+        "fell": "Andelen onödig efterfrågan sjönk från {previous} till {current} ({diff})",
+        "within_margin": (
+            "Andelen onödig efterfrågan var {current} mot {previous} förra veckan ({diff}), "
+            "oförändrad inom felmarginalen"
+        ),
+        "unchanged": "Andelen onödig efterfrågan var oförändrad, {current}",
+        "points_one": "procentenhet",
+        "points_many": "procentenheter",
+        "largest_increase": "störst ökning: {type} ({diff} {unit})",
+        "largest_decrease": "störst minskning: {type} ({diff} {unit})",
+        "inquiry_one": "kontakt",
+        "inquiry_many": "kontakter",
+        "plain_figures": (
+            "Kontakter: {inquiries}\n"
+            "Onödig efterfrågan: {share} (95 % intervall {low}–{high}), korrigerad {corrected}\n"
+            "Tid för onödig efterfrågan: {hours} timmar, motsvarar {fte} heltidstjänster"
+        ),
+        "plain_attachment": "Siffrorna finns i bifogad CSV-fil.",
+        "missing": "–",
+    },
+    "en": {
+        "report_title": "Avoidable demand",
+        "week_title": "Week {week}, {year}",
+        "week_short": "W{week}",
+        "subject": "Avoidable demand – {process_name}, week {week}",
+        "inquiries": "Inquiries",
+        "avoidable_share": "Avoidable demand",
+        "interval": "95% interval {low}–{high}",
+        "corrected": "Corrected share {share}",
+        "avoidable_hours": "Time spent on avoidable demand",
+        "hours_value": "{hours} hours",
+        "fte_value": "equal to {fte} full-time staff",
+        "change_heading": "What changed since last week",
+        "share_heading": "Share of avoidable demand, week by week",
+        "mix_heading": "Inquiries by type, week {week}",
+        "causes_heading": "Top root causes of avoidable demand",
+        "capacity_heading": "What avoidable demand costs",
+        "col_demand_type": "Type",
+        "col_root_cause": "Root cause",
+        "col_lever": "Lever",
+        "col_inquiries": "Inquiries",
+        "col_hours": "Hours",
+        "no_causes": "No root causes of avoidable demand were recorded this week.",
+        "capacity_sentence": (
+            "Avoidable demand took {avoidable_hours} of {hours} hours this week, "
+            "equal to {avoidable_fte} full-time staff."
+        ),
+        "headroom_sentence": (
+            "If every type of avoidable demand were halved, {freed_hours} hours would be freed, "
+            "enough to meet {headroom} more inquiries without more staff."
+        ),
+        "no_capacity": "There are no hours recorded for this week.",
+        "share_chart_alt": (
+            "Line chart: share of avoidable demand per week from week {first} to week {last}, "
+            "with the 95% interval as a shaded band and the corrected share as a dashed line. "
+            "Latest week: {share}."
+        ),
+        "mix_chart_alt": "Bar chart: inquiries by type in week {week}. {counts}.",
+        "legend_share": "Share of avoidable demand",
+        "legend_interval": "95% interval",
+        "legend_corrected": "Corrected share",
+        "mix_axis": "Inquiries",
+        "note_corrected": "Corrected share: the share adjusted for the classifier's known errors.",
+        "note_interval": "95% interval: where the true share most likely lies, given the number of inquiries.",
+        "note_review": "{n} inquiries are waiting for manual review.",
+        "note_default_hours": "Time for {n} inquiries is estimated from the channel's default handling time.",
+        "footer": "Made by onodig. The figures are also available as CSV.",
+        "no_data_heading": "No data",
+        "no_data": "There is no data for {process_name} in week {week}, {year}.",
+        "no_data_sentence": "No data for the week.",
+        "first_week": "First week with data.",
+        "no_previous_week": "No data for the previous week to compare with.",
+        "rose": "The share of avoidable demand rose from {previous} to {current} ({diff})",
+        "fell": "The share of avoidable demand fell from {previous} to {current} ({diff})",
+        "within_margin": (
+            "The share of avoidable demand was {current} against {previous} last week ({diff}), "
+            "unchanged within the margin of error"
+        ),
+        "unchanged": "The share of avoidable demand was unchanged at {current}",
+        "points_one": "percentage point",
+        "points_many": "percentage points",
+        "largest_increase": "largest increase: {type} ({diff} {unit})",
+        "largest_decrease": "largest decrease: {type} ({diff} {unit})",
+        "inquiry_one": "inquiry",
+        "inquiry_many": "inquiries",
+        "plain_figures": (
+            "Inquiries: {inquiries}\n"
+            "Avoidable demand: {share} (95% interval {low}–{high}), corrected {corrected}\n"
+            "Time spent on avoidable demand: {hours} hours, equal to {fte} full-time staff"
+        ),
+        "plain_attachment": "The figures are in the attached CSV file.",
+        "missing": "–",
+    },
+}
+
+
+def check_language(language: str) -> str:
+    """Fail early on a typo such as "se": a silently English page would reach a Swedish manager."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    return language
+
+
+def text(key: str, language: str, **values: Any) -> str:
+    return LABELS[check_language(language)][key].format(**values)
+
+
+def demand_type_name(key: str, language: str) -> str:
+    return DEMAND_TYPE_NAMES[check_language(language)].get(key) or _humanise(key)
+
+
+def root_cause_name(key: str, language: str) -> str:
+    """A key nobody has named yet still reads as words rather than as an identifier."""
+    return ROOT_CAUSE_NAMES[check_language(language)].get(key) or _humanise(key)
+
+
+def lever_display_name(lever_name: str, language: str) -> str:
+    """The warehouse writes the bare key "unknown" where a root cause has no lever configured."""
+    if lever_name == "unknown":
+        return ROOT_CAUSE_NAMES[check_language(language)]["unknown"]
+    return lever_name
+
+
+def _humanise(key: str) -> str:
+    words = str(key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def format_number(value: Any, language: str, decimals: int = 0) -> str:
+    """Half-up rounding, so 40.5 reads as 41 as a reader would round it, not 40 as floats do."""
+    if is_missing(value):
+        return text("missing", language)
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    plain = f"{rounded:,.{decimals}f}"
+    if check_language(language) == "sv":
+        return plain.replace(",", " ").replace(".", ",")
+    return plain
+
+
+def format_signed(value: Any, language: str, decimals: int = 0) -> str:
+    """A rise carries its "+" so that a change never reads as a level."""
+    formatted = format_number(value, language, decimals)
+    if not is_missing(value) and float(value) > 0 and formatted != format_number(0, language, decimals):
+        return "+" + formatted
+    return formatted
+
+
+def percent_points(share: Any) -> int | None:
+    """The share as the whole percent a reader sees, so differences add up with the shown numbers."""
+    if is_missing(share):
+        return None
+    return int(Decimal(str(float(share) * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def format_percent(share: Any, language: str, decimals: int = 0) -> str:
+    """ "41 %" in Swedish (a space before the sign, Språkrådet's rule), "41%" in English."""
+    if is_missing(share):
+        return text("missing", language)
+    number = format_number(float(share) * 100, language, decimals)
+    return f"{number} %" if language == "sv" else f"{number}%"
+
+
+def iso_week(week_start: date) -> tuple[int, int]:
+    year, week, _ = week_start.isocalendar()
+    return year, week
+
+
+def week_title(week_start: date, language: str) -> str:
+    year, week = iso_week(week_start)
+    return text("week_title", language, week=week, year=year)
+
+
+def week_short(week_start: date, language: str) -> str:
+    return text("week_short", language, week=iso_week(week_start)[1])
+
+
+def date_range(week_start: date, week_end: date, language: str) -> str:
+    """ "5–11 oktober 2026" or "28 September – 4 October 2026": when the week actually was."""
+    months = MONTHS[check_language(language)]
+    if week_start.month == week_end.month:
+        return f"{week_start.day}–{week_end.day} {months[week_end.month - 1]} {week_end.year}"
+    start = f"{week_start.day} {months[week_start.month - 1]}"
+    if week_start.year != week_end.year:
+        start += f" {week_start.year}"
+    return f"{start} – {week_end.day} {months[week_end.month - 1]} {week_end.year}"
+
+
+def _plural(n: float, one: str, many: str, language: str) -> str:
+    return text(one if abs(n) == 1 else many, language)
+
+
+def change_sentence(current: Mapping | None, previous: Mapping | None, language: str = "sv") -> str:
+    """One sentence a manager can repeat in a meeting, and that stays true when the change is noise.
+
+    `current` and `previous` are the two weeks' rows of avoidable_demand_weekly (a pandas Series or
+    any mapping). A new share inside last week's 95 % interval is not called a rise or a fall,
+    whatever the point estimates say; the type named is the avoidable type whose count moved most
+    in the direction of the share (or in any direction when the share did not move).
+    """
+    check_language(language)
+    if current is None or is_missing(_get(current, "avoidable_share")):
+        return text("no_data_sentence", language)
+    if previous is None or is_missing(_get(previous, "avoidable_share")):
+        return text("first_week", language)
+
+    now, before = percent_points(current["avoidable_share"]), percent_points(previous["avoidable_share"])
+    diff = now - before
+    unit = _plural(diff, "points_one", "points_many", language)
+    values = {
+        "current": format_percent(current["avoidable_share"], language),
+        "previous": format_percent(previous["avoidable_share"], language),
+        "diff": f"{format_signed(diff, language)} {unit}",
+    }
+    low, high = _get(previous, "avoidable_share_low"), _get(previous, "avoidable_share_high")
+    inside = not is_missing(low) and not is_missing(high) and low <= float(current["avoidable_share"]) <= high
+    if diff == 0:
+        sentence, direction = text("unchanged", language, **values), 0
+    elif inside:
+        sentence, direction = text("within_margin", language, **values), 0
+    elif diff > 0:
+        sentence, direction = text("rose", language, **values), 1
+    else:
+        sentence, direction = text("fell", language, **values), -1
+
+    mover = _largest_move(current, previous, direction, language)
+    return f"{sentence}; {mover}." if mover else f"{sentence}."
+
+
+def _largest_move(current: Mapping, previous: Mapping, direction: int, language: str) -> str:
+    deltas = {}
+    for key in AVOIDABLE_TYPES:
+        now, before = _get(current, f"n_{key}"), _get(previous, f"n_{key}")
+        if not is_missing(now) and not is_missing(before) and now != before:
+            deltas[key] = float(now) - float(before)
+    if not deltas:
+        return ""
+    up, down = max(deltas, key=deltas.get), min(deltas, key=deltas.get)
+    if direction > 0:
+        key = up if deltas[up] > 0 else down
+    elif direction < 0:
+        key = down if deltas[down] < 0 else up
+    else:
+        key = up if deltas[up] >= -deltas[down] else down
+    delta = deltas[key]
+    return text(
+        "largest_increase" if delta > 0 else "largest_decrease",
+        language,
+        type=demand_type_name(key, language),
+        diff=format_signed(delta, language),
+        unit=_plural(delta, "inquiry_one", "inquiry_many", language),
+    )
+
+
+def _get(row: Mapping, key: str) -> Any:
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None

@@ -1,0 +1,192 @@
+"""Sending reports: a real SMTP server on localhost receives the message, or the send fails loudly."""
+
+import socket
+from datetime import date
+from email import message_from_bytes, policy
+
+import pandas as pd
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from reports import ReportNotSent, SmtpSettings, build_report, send_report
+
+RECIPIENTS = ["chef.bygglov@kommun.example", "analytiker@kommun.example"]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class Credentials:
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            self.seen.append((auth_data.login.decode(), auth_data.password.decode()))
+        # handled=False: aiosmtpd itself answers a failure with 535 (the default leaves the client waiting)
+        return AuthResult(success=auth_data == LoginPassword(b"onodig", b"hemligt"), handled=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox, credentials = Inbox(), Credentials()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=credentials,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield controller, inbox, credentials
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def report():
+    weeks = [date(2026, 9, 28), date(2026, 10, 5)]
+    weekly = pd.DataFrame(
+        {
+            "process": "bygglov",
+            "week_start": weeks,
+            "inquiries": [200, 220],
+            "avoidable_inquiries": [80, 99],
+            "avoidable_share": [0.40, 0.45],
+            "avoidable_share_low": [0.335, 0.385],
+            "avoidable_share_high": [0.468, 0.517],
+            "corrected_avoidable_share": [0.38, 0.43],
+            "n_invoice_status": [10, 12],
+            "n_case_status": [40, 52],
+            "n_missing_information": [15, 17],
+            "n_duplicate_request": [10, 10],
+            "n_processing_time": [5, 8],
+            "n_value_demand": [120, 121],
+            "needs_review": [0, 2],
+        }
+    )
+    capacity = pd.DataFrame(
+        {
+            "process": "bygglov",
+            "week_start": weeks,
+            "hours": [20.0, 22.0],
+            "avoidable_hours": [8.0, 10.0],
+            "avoidable_fte": [0.26, 0.325],
+            "freed_hours_if_halved": [4.0, 5.0],
+            "growth_headroom_if_halved": [0.25, 0.2941],
+        }
+    )
+    root_causes = pd.DataFrame(
+        {
+            "process": ["bygglov"],
+            "week_start": [weeks[1]],
+            "demand_type": ["case_status"],
+            "root_cause": ["case_delayed"],
+            "lever": ["status_notifications"],
+            "lever_name": ["Statusnotiser i ärendet"],
+            "inquiries": [30],
+            "hours": [3.0],
+        }
+    )
+    return build_report("bygglov", "Bygglov", weekly, root_causes, capacity)
+
+
+def received(inbox):
+    assert len(inbox.envelopes) == 1
+    return inbox.envelopes[0], message_from_bytes(inbox.envelopes[0].content, policy=policy.default)
+
+
+def test_report_arrives_with_subject_text_html_and_csv(smtp_server, report):
+    controller, inbox, _ = smtp_server
+    settings = SmtpSettings(host=controller.hostname, port=controller.port, sender="onodig@kommun.example", timeout=5)
+    send_report(settings, RECIPIENTS, report)
+
+    envelope, message = received(inbox)
+    assert envelope.mail_from == "onodig@kommun.example"
+    assert envelope.rcpt_tos == RECIPIENTS
+    assert message["Subject"] == "Onödig efterfrågan – Bygglov, vecka 41"
+    assert message["From"] == "onodig@kommun.example"
+
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    assert report.summary["change_sentence"] in plain
+    assert "Onödig efterfrågan: 45 % (95 % intervall 39–52 %), korrigerad 43 %" in plain
+
+    html_part = message.get_body(preferencelist=("html",))
+    html = html_part.get_content()
+    assert "Bygglov" in html
+    assert html.replace("\r\n", "\n") == report.html
+
+    attachments = list(message.iter_attachments())
+    assert [part.get_filename() for part in attachments] == ["onodig_bygglov_2026-W41.csv"]
+    assert attachments[0].get_content_type() == "text/csv"
+    assert attachments[0].get_content().replace("\r\n", "\n") == report.csv
+
+
+def test_subject_can_be_given_and_english_is_default_for_english_reports(smtp_server, report):
+    controller, inbox, _ = smtp_server
+    settings = SmtpSettings(host=controller.hostname, port=controller.port, timeout=5)
+    english = build_report(
+        report.process,
+        "Bygglov",
+        pd.DataFrame(),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        week_start=report.week_start,
+        language="en",
+    )
+    send_report(settings, RECIPIENTS[:1], english)
+    _, message = received(inbox)
+    assert message["Subject"] == "Avoidable demand – Bygglov, week 41"
+
+    send_report(settings, RECIPIENTS[:1], report, subject="Veckorapport")
+    assert message_from_bytes(inbox.envelopes[1].content, policy=policy.default)["Subject"] == "Veckorapport"
+
+
+def test_login_when_credentials_are_configured(smtp_server, report):
+    controller, inbox, credentials = smtp_server
+    settings = SmtpSettings(
+        host=controller.hostname, port=controller.port, username="onodig", password="hemligt", timeout=5
+    )
+    send_report(settings, RECIPIENTS[:1], report)
+    assert credentials.seen == [("onodig", "hemligt")]
+    assert len(inbox.envelopes) == 1
+
+
+def test_refused_login_raises_report_not_sent(smtp_server, report):
+    controller, inbox, _ = smtp_server
+    settings = SmtpSettings(
+        host=controller.hostname, port=controller.port, username="onodig", password="fel", timeout=5
+    )
+    with pytest.raises(ReportNotSent, match="SMTPAuthenticationError"):
+        send_report(settings, RECIPIENTS[:1], report)
+    assert inbox.envelopes == []
+
+
+def test_closed_port_raises_report_not_sent_without_addresses(report):
+    settings = SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5)
+    with pytest.raises(ReportNotSent) as raised:
+        send_report(settings, RECIPIENTS, report)
+    assert "bygglov 2026-W41" in str(raised.value)
+    assert isinstance(raised.value.__cause__, OSError)
+    assert not any(address in str(raised.value) for address in RECIPIENTS)
+
+
+def test_no_recipients_is_refused_before_connecting(report):
+    with pytest.raises(ReportNotSent, match="no recipients"):
+        send_report(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5), [], report)
