@@ -102,9 +102,14 @@ def transpile(sql: str, dialect: str) -> str:
     return sqlglot.transpile(sql, read=SOURCE_DIALECT, write=target)[0]
 
 
+def _driver_sql(sql: str, warehouse: Warehouse) -> str:
+    """SQL for ``exec_driver_sql``: drivers with %-style parameters need a literal % doubled."""
+    return sql if warehouse.is_duckdb else sql.replace("%", "%%")
+
+
 def run_model(model: SqlModel, warehouse: Warehouse) -> int:
     """Rebuild the model's table from its query in one transaction; returns its row count."""
-    select = transpile(model.sql, warehouse.dialect)
+    select = _driver_sql(transpile(model.sql, warehouse.dialect), warehouse)
     with warehouse.connect() as conn:
         conn.exec_driver_sql(f'drop table if exists "{model.name}"')
         conn.exec_driver_sql(f'create table "{model.name}" as {select}')
