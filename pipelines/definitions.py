@@ -6,6 +6,8 @@ here once, from :mod:`pipelines.settings`, and referenced by parameter name ever
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from assets.classify import classifier_correction, classifier_evaluation, demand_classifier
@@ -52,6 +54,25 @@ def build_resources(settings: Settings) -> dict[str, object]:
     }
 
 
+class UnsupportedExecutor(ValueError):
+    pass
+
+
+def executor_for(settings: Settings) -> dg.ExecutorDefinition:
+    """In-process by default: DuckDB allows one writing process. With PostgreSQL, steps can run in
+    parallel processes here, and the same jobs take dagster-k8s's or dagster-celery's executor."""
+    if settings.executor == "in_process":
+        return dg.in_process_executor
+    if settings.executor == "multiprocess":
+        if settings.warehouse_url.startswith("duckdb"):
+            raise UnsupportedExecutor(
+                "ONODIG_EXECUTOR=multiprocess needs a PostgreSQL warehouse: DuckDB has one writer"
+            )
+        limit = settings.max_concurrent or (os.cpu_count() or 2)
+        return dg.multiprocess_executor.configured({"max_concurrent": limit})
+    raise UnsupportedExecutor(f"unknown ONODIG_EXECUTOR {settings.executor!r} (in_process or multiprocess)")
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or resolve()
     python_assets = [
@@ -66,8 +87,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
     sql_assets = build_sql_assets(upstream)
     reports = [process_reports]  # reads the marts, so after them
-    # DuckDB allows one writing process; the PostgreSQL deployment swaps in a parallel executor
-    jobs = build_jobs(dg.in_process_executor)
+    jobs = build_jobs(executor_for(settings))
     return dg.Definitions(
         assets=[*python_assets, *sql_assets, *reports],
         asset_checks=ingest_checks,

@@ -29,6 +29,8 @@ class Settings:
     smtp_username: str = ""
     smtp_starttls: bool = False
     smtp_password_set: bool = False  # the password itself is only ever read through dg.EnvVar
+    executor: str = "in_process"  # or "multiprocess" (PostgreSQL only: DuckDB has one writer)
+    max_concurrent: int = 0  # multiprocess: steps at once; 0 means the number of cores
 
     @property
     def model_dir(self) -> Path:
@@ -70,4 +72,6 @@ def resolve(
         smtp_username=env.get("ONODIG_SMTP_USERNAME", ""),
         smtp_starttls=env.get("ONODIG_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
         smtp_password_set=bool(env.get("ONODIG_SMTP_PASSWORD")),
+        executor=env.get("ONODIG_EXECUTOR", "in_process"),
+        max_concurrent=int(env.get("ONODIG_MAX_CONCURRENT", "0")),
     )

@@ -41,3 +41,24 @@ def test_quality_checks_exist_and_blocking_ones_guard_publishing():
         "grain_is_unique",
     } <= check_keys
     assert defs.resolve_job_def(ALL_JOB).name == ALL_JOB
+
+
+def test_definitions_load_with_a_multiprocess_executor_for_postgresql():
+    import pytest
+
+    from pipelines.definitions import UnsupportedExecutor, build_definitions
+    from pipelines.settings import resolve
+
+    environ = {
+        "ONODIG_EXECUTOR": "multiprocess",
+        "ONODIG_MAX_CONCURRENT": "3",
+        "ONODIG_WAREHOUSE_URL": "postgresql+psycopg://onodig@db.example/onodig",
+    }
+    parallel = build_definitions(resolve(environ=environ))
+    job = parallel.resolve_job_def(ALL_JOB)
+    assert job.executor_def.name == "multiprocess"
+    assert len(parallel.resolve_asset_graph().get_all_asset_keys()) == len(
+        defs.resolve_asset_graph().get_all_asset_keys()
+    )
+    with pytest.raises(UnsupportedExecutor, match="DuckDB"):
+        build_definitions(resolve(environ={"ONODIG_EXECUTOR": "multiprocess"}))
