@@ -1,5 +1,6 @@
 """Inquiries: every valid contact and e-service submission, once, with its demand type."""
 
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -70,7 +71,7 @@ def inquiries(
         eservice,
         cases,
         landing.processes(),
-        model.predict,
+        partial(model.predict, masked=True),
         window_days=classifier.duplicate_window_days,
         review_threshold=float(config["review"]["threshold"]),
         corrections=landing.corrections(),

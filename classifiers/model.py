@@ -112,11 +112,12 @@ class TextClassifier:
     def fit(self, texts: list[str], labels: list[str]) -> TextClassifier:
         raise NotImplementedError
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
         raise NotImplementedError
 
-    def predict(self, texts: list[str]) -> Prediction:
-        return Prediction.from_proba(self.predict_proba(texts), self.labels)
+    def predict(self, texts: list[str], masked: bool = False) -> Prediction:
+        """``masked=True`` says the texts were masked already (staged inquiry text)."""
+        return Prediction.from_proba(self.predict_proba(texts, masked=masked), self.labels)
 
 
 class DemandClassifier(TextClassifier):
@@ -152,8 +153,8 @@ class DemandClassifier(TextClassifier):
         self.model.fit(matrix, labels)
         return self
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        matrix = self.features.transform(self.processor.transform(texts))
+    def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
+        matrix = self.features.transform(self.processor.transform(texts, masked=masked))
         proba = self.model.predict_proba(matrix)
         order = [list(self.model.classes_).index(label) for label in self.labels]
         return proba[:, order]
@@ -176,8 +177,8 @@ class LemmaEnsemble(TextClassifier):
             member.fit(texts, labels)
         return self
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return np.mean([member.predict_proba(texts) for member in self.members], axis=0)
+    def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
+        return np.mean([member.predict_proba(texts, masked=masked) for member in self.members], axis=0)
 
 
 def build_model(config: dict) -> TextClassifier:

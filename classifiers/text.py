@@ -73,15 +73,16 @@ class TextProcessor:
             text = " ".join([t.norm_ if t.norm_[:1] == "[" else table.get(t.lower_, t.lower_) for t in doc])
         return fold(text) if self.fold_diacritics else text.lower()
 
-    def pipe(self, texts: Iterable[str], batch_size: int = 2000) -> Iterator[str]:
+    def pipe(self, texts: Iterable[str], batch_size: int = 2000, masked: bool = False) -> Iterator[str]:
         """The bulk path: mask each string first (the same spans the component finds), then tokenize.
 
         Replacing spans in a string is far cheaper than merging tokens, and with the placeholders
         as tokenizer special cases the docs come out the same as through ``mask_personal_data``.
         """
-        masked = (mask_text(t or "") for t in texts)
-        for doc in self.nlp.pipe(masked, batch_size=batch_size, disable=["mask_personal_data"]):
+        ready = (t or "" for t in texts) if masked else (mask_text(t or "") for t in texts)
+        for doc in self.nlp.pipe(ready, batch_size=batch_size, disable=["mask_personal_data"]):
             yield self.doc_features(doc)
 
-    def transform(self, texts: Iterable[str]) -> list[str]:
-        return list(self.pipe(texts))
+    def transform(self, texts: Iterable[str], masked: bool = False) -> list[str]:
+        """``masked=True`` for text masked at ingestion already: masking again would find nothing new."""
+        return list(self.pipe(texts, masked=masked))

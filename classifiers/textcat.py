@@ -58,6 +58,6 @@ class SpacyTextcat(TextClassifier):
                 self.nlp.update(batch, sgd=optimizer, drop=settings["dropout"])
         return self
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
         docs = self.nlp.pipe(fold(t or "") for t in texts)
         return np.array([[doc.cats[k] for k in self.labels] for doc in docs])

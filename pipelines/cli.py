@@ -52,6 +52,14 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def prepare_dagster_home(home: Path) -> None:
+    """A local Dagster instance under the data folder; created once, never overwritten."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+
+
 def run_pipeline(settings, stream=sys.stdout) -> bool:
     """Materialize every asset once over the landing folder; True when every step succeeded."""
     import dagster as dg
@@ -66,8 +74,7 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
         )
     _check_warehouse(settings.warehouse_url)
     _quiet_libraries()
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    (settings.dagster_home / "dagster.yaml").touch()
+    prepare_dagster_home(settings.dagster_home)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
     defs = build_definitions(settings)
@@ -104,10 +111,24 @@ def summary(settings, stream=sys.stdout) -> None:
         "sum(case when needs_review then 1 else 0 end) as needs_review from inquiries"
     ).iloc[0]
     quarantined = store.scalar("select count(*) from quarantine") if store.has_table("quarantine") else 0
-    latest = weekly[weekly["week_start"] == weekly["week_start"].max()]
-    cols = ["process", "week_start", "inquiries", "avoidable_inquiries", "avoidable_share"]
+    latest = weekly[weekly["week_start"] == weekly["week_start"].max()].copy()
+    latest["95 % interval"] = [
+        f"{lo:.0%}–{hi:.0%}"
+        for lo, hi in zip(latest["avoidable_share_low"], latest["avoidable_share_high"], strict=True)
+    ]
+    cols = [
+        "process",
+        "week_start",
+        "inquiries",
+        "avoidable_inquiries",
+        "avoidable_share",
+        "95 % interval",
+        "corrected_avoidable_share",
+    ]
+    percent = "{:.1%}".format
     print("\nAvoidable demand, latest week (table avoidable_demand_weekly):", file=stream)
-    print(latest[cols].to_string(index=False, formatters={"avoidable_share": "{:.1%}".format}), file=stream)
+    table = latest[cols].rename(columns={"corrected_avoidable_share": "corrected"})
+    print(table.to_string(index=False, formatters={"avoidable_share": percent, "corrected": percent}), file=stream)
     print(
         f"\n{int(totals['inquiries']):,} inquiries over {weekly['week_start'].nunique()} weeks, "
         f"{int(totals['avoidable']) / max(int(totals['inquiries']), 1):.1%} avoidable; "
@@ -120,6 +141,7 @@ def where(settings, stream=sys.stdout) -> None:
     print(
         "\nWhere the results are:\n"
         f"  warehouse      {settings.warehouse_url}  (tables inquiries, avoidable_demand_weekly, quarantine, ...)\n"
+        f"  weekly reports {settings.outbox}  (one HTML page and CSV per process and ISO week)\n"
         f"  review queue   {settings.exports / 'review_queue.csv'}\n"
         f"  models         {settings.model_dir}\n"
         f"  Dagster UI     onodig serve  (then http://127.0.0.1:3000)",
@@ -204,8 +226,7 @@ def cmd_serve(args) -> int:
     from pipelines.settings import REPO_ROOT
 
     settings = _settings(args)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    (settings.dagster_home / "dagster.yaml").touch()
+    prepare_dagster_home(settings.dagster_home)
     env = dict(
         os.environ,
         DAGSTER_HOME=str(settings.dagster_home),

@@ -88,6 +88,9 @@ _NOT_NAMES = frozenset(
 
 
 _HAS_DIGIT = re.compile(r"\d")
+# Substrings every greeting or sign-off of _GREETING contains: without one, no name to look for.
+_GREETING_HINTS = ("hej", "hall", "hälsning", "halsning", "mvh", "m.v.h", "vänligen", "tack", "regards", "best",
+                   "dear", "hi", "hello")
 _HAS_AT = re.compile(r"@|\(at\)|\[at\]", re.IGNORECASE)
 
 
@@ -107,7 +110,13 @@ def find_personal_data(text: str) -> list[tuple[int, int, str]]:
         for m in pattern.finditer(text):
             if not any(m.start() < end and start < m.end() for start, end, _ in spans):
                 spans.append((m.start(), m.end(), label))
-    for pattern, group in ((_NAME_RE, 2), (_SLASH_SIG_RE, 3)):
+    name_patterns = []
+    lower = text.lower()
+    if any(word in lower for word in _GREETING_HINTS):
+        name_patterns.append((_NAME_RE, 2))
+    if "/" in text:
+        name_patterns.append((_SLASH_SIG_RE, 3))
+    for pattern, group in name_patterns:
         for m in pattern.finditer(text):
             if m.group(group).split()[0] in _NOT_NAMES:
                 continue

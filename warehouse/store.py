@@ -138,27 +138,33 @@ class Warehouse:
         return len(frame)
 
     def append(self, name: str, frame: pd.DataFrame) -> int:
-        if not self.has_table(name):
-            return self.replace(name, frame)
-        existing = self.columns(name)
-        for column in frame.columns:
-            if column not in existing:
-                self.execute(f"alter table {_quote(name)} add column {_quote(column)} varchar")
-        if frame.empty:
-            return 0
+        return self.append_all({name: frame})[name]
+
+    def append_all(self, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+        """Append to several tables in one transaction: all of it lands, or none of it."""
+        for name, frame in frames.items():
+            if not self.has_table(name):
+                self.replace(name, frame.head(0))
+            existing = self.columns(name)
+            for column in frame.columns:
+                if column not in existing:
+                    self.execute(f"alter table {_quote(name)} add column {_quote(column)} varchar")
         with self.connect() as conn:
-            if self.is_duckdb:
-                raw = conn.connection.driver_connection
-                raw.register("_onodig_frame", _typed(frame))
-                try:
-                    raw.execute(f"insert into {_quote(name)} by name select * from _onodig_frame")
-                finally:
-                    raw.unregister("_onodig_frame")
-            elif self.is_postgres:
-                self._copy(conn, name, frame)
-            else:
-                frame.to_sql(name, conn, if_exists="append", index=False, method="multi", chunksize=5000)
-        return len(frame)
+            for name, frame in frames.items():
+                if frame.empty:
+                    continue
+                if self.is_duckdb:
+                    raw = conn.connection.driver_connection
+                    raw.register("_onodig_frame", _typed(frame))
+                    try:
+                        raw.execute(f"insert into {_quote(name)} by name select * from _onodig_frame")
+                    finally:
+                        raw.unregister("_onodig_frame")
+                elif self.is_postgres:
+                    self._copy(conn, name, frame)
+                else:
+                    frame.to_sql(name, conn, if_exists="append", index=False, method="multi", chunksize=5000)
+        return {name: len(frame) for name, frame in frames.items()}
 
     def delete_in(self, name: str, column: str, values: Sequence) -> None:
         if not values or not self.has_table(name):
