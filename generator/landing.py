@@ -20,8 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from generator.text import MONTHS, add_noise, dress, fill_slots
+from generator.text import add_noise, dress, fill_slots
 from generator.world import AVOIDABLE_MIX, CHANNEL_MIX, HANDLED_SECONDS, PROCESSES, STREETS, ProcessSpec
+from reports.texts import MONTHS
 
 COLUMNS = {
     "contacts": [
@@ -219,7 +220,7 @@ class _World:
             "case_ref": case_ref or "mitt ärende",
             "invoice_ref": invoice_ref or "",
             "amount": amount or "beloppet",
-            "date": f"den {past.day} {MONTHS[past.month - 1]}",
+            "date": f"den {past.day} {MONTHS['sv'][past.month - 1]}",
             "street": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 60)}",
         }
 

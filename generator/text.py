@@ -16,20 +16,6 @@ from generator.world import (
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O", "é": "e"})
 _SLOT = re.compile(r"\{(case_ref|invoice_ref|amount|date|street)\}")
-MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def fake_phone(rng: random.Random) -> str:

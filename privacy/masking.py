@@ -89,8 +89,21 @@ _NOT_NAMES = frozenset(
 
 _HAS_DIGIT = re.compile(r"\d")
 # Substrings every greeting or sign-off of _GREETING contains: without one, no name to look for.
-_GREETING_HINTS = ("hej", "hall", "hälsning", "halsning", "mvh", "m.v.h", "vänligen", "tack", "regards", "best",
-                   "dear", "hi", "hello")
+_GREETING_HINTS = (
+    "hej",
+    "hall",
+    "hälsning",
+    "halsning",
+    "mvh",
+    "m.v.h",
+    "vänligen",
+    "tack",
+    "regards",
+    "best",
+    "dear",
+    "hi",
+    "hello",
+)
 _HAS_AT = re.compile(r"@|\(at\)|\[at\]", re.IGNORECASE)
 
 

@@ -13,21 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
+
 LANGUAGES = ("sv", "en")
 
 # The taxonomy's order (../shared/taxonomy.md): the five avoidable types, then value demand.
-AVOIDABLE_TYPES = ("invoice_status", "case_status", "missing_information", "duplicate_request", "processing_time")
-DEMAND_TYPES = (*AVOIDABLE_TYPES, "value_demand")
+AVOIDABLE_TYPES = DEMAND_TYPES[:5]
 
 DEMAND_TYPE_NAMES = {
-    "sv": {
-        "invoice_status": "Fakturastatus",
-        "case_status": "Ärendestatus",
-        "missing_information": "Komplettering",
-        "duplicate_request": "Dubblettkontakt",
-        "processing_time": "Handläggningstid",
-        "value_demand": "Värdeefterfrågan",
-    },
+    "sv": SWEDISH_NAMES,
     "en": {
         "invoice_status": "Invoice status",
         "case_status": "Case status",

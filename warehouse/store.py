@@ -46,6 +46,16 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: "string" for c in empty}) if empty else frame
 
 
+def _from_frame(conn: sa.Connection, frame: pd.DataFrame, sql: str) -> None:
+    """DuckDB's bulk path: the frame registered as ``_onodig_frame`` for one statement."""
+    raw = conn.connection.driver_connection
+    raw.register("_onodig_frame", _typed(frame))
+    try:
+        raw.execute(sql)
+    finally:
+        raw.unregister("_onodig_frame")
+
+
 class Warehouse:
     def __init__(self, url: str):
         try:
@@ -114,12 +124,7 @@ class Warehouse:
         """Swap the table's content for ``frame`` in one transaction."""
         with self.connect() as conn:
             if self.is_duckdb:
-                raw = conn.connection.driver_connection
-                raw.register("_onodig_frame", _typed(frame))
-                try:
-                    raw.execute(f"create or replace table {_quote(name)} as select * from _onodig_frame")
-                finally:
-                    raw.unregister("_onodig_frame")
+                _from_frame(conn, frame, f"create or replace table {_quote(name)} as select * from _onodig_frame")
             elif self.is_postgres:
                 conn.exec_driver_sql(f"drop table if exists {_quote(name)}")
                 frame.head(0).to_sql(name, conn, index=False, dtype=_sql_types(frame))
@@ -154,12 +159,7 @@ class Warehouse:
                 if frame.empty:
                     continue
                 if self.is_duckdb:
-                    raw = conn.connection.driver_connection
-                    raw.register("_onodig_frame", _typed(frame))
-                    try:
-                        raw.execute(f"insert into {_quote(name)} by name select * from _onodig_frame")
-                    finally:
-                        raw.unregister("_onodig_frame")
+                    _from_frame(conn, frame, f"insert into {_quote(name)} by name select * from _onodig_frame")
                 elif self.is_postgres:
                     self._copy(conn, name, frame)
                 else:
