@@ -8,8 +8,9 @@ application itself, ``value_demand``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -145,6 +146,41 @@ def apply_corrections(frame: pd.DataFrame, corrections: pd.DataFrame | None) -> 
     return frame
 
 
+def finish(frame: pd.DataFrame, corrections: pd.DataFrame | None, review_threshold: float) -> pd.DataFrame:
+    """Analysts' corrections, the avoidable flag, the review flag and the contract's column order."""
+    frame = apply_corrections(frame, corrections)
+    frame["avoidable"] = frame["demand_type"].isin(AVOIDABLE)
+    frame["needs_review"] = (frame["label_origin"] == "model") & (frame["confidence"] < review_threshold)
+    frame["handled_seconds"] = pd.to_numeric(frame["handled_seconds"], errors="coerce").astype("Int64")
+    if not frame["demand_type"].isin(DEMAND_TYPES).all():
+        raise ValueError("an inquiry got a demand type outside the taxonomy")
+    return frame[INQUIRY_COLUMNS]
+
+
+def contact_inquiries(
+    contacts: pd.DataFrame,
+    processes: ProcessMap,
+    predict: Predictor,
+    review_threshold: float = 0.6,
+    corrections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Contacts are labelled by their text; they can be built a chunk at a time."""
+    return finish(_contacts_frame(contacts, processes, predict), corrections, review_threshold)
+
+
+def eservice_inquiries(
+    eservice: pd.DataFrame,
+    cases: pd.DataFrame,
+    processes: ProcessMap,
+    predict: Predictor,
+    window_days: int = 14,
+    review_threshold: float = 0.6,
+    corrections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Submissions need the citizen's earlier submissions and case decisions: built all at once."""
+    return finish(_eservice_frame(eservice, cases, processes, predict, window_days), corrections, review_threshold)
+
+
 def build_inquiries(
     contacts: pd.DataFrame,
     eservice: pd.DataFrame,
@@ -157,19 +193,43 @@ def build_inquiries(
 ) -> pd.DataFrame:
     frame = pd.concat(
         [
-            _contacts_frame(contacts, processes, predict),
-            _eservice_frame(eservice, cases, processes, predict, window_days),
+            contact_inquiries(contacts, processes, predict, review_threshold, corrections),
+            eservice_inquiries(eservice, cases, processes, predict, window_days, review_threshold, corrections),
         ],
         ignore_index=True,
     )
-    frame = apply_corrections(frame, corrections)
-    frame["avoidable"] = frame["demand_type"].isin(AVOIDABLE)
-    frame["needs_review"] = (frame["label_origin"] == "model") & (frame["confidence"] < review_threshold)
-    frame["handled_seconds"] = pd.to_numeric(frame["handled_seconds"], errors="coerce").astype("Int64")
-    assert frame["demand_type"].isin(DEMAND_TYPES).all()
-    return frame[INQUIRY_COLUMNS].sort_values(["occurred_at", "inquiry_id"], ignore_index=True)
+    return frame.sort_values(["occurred_at", "inquiry_id"], ignore_index=True)
 
 
 def unmapped_counts(frame: pd.DataFrame) -> dict[str, int]:
     unmapped = frame[frame["process"] == UNMAPPED]
     return {str(k): int(v) for k, v in unmapped["queue_or_service"].value_counts().items()}
+
+
+@dataclass
+class InquirySummary:
+    """Running totals over inquiries built a chunk at a time: what the asset page shows."""
+
+    rows: int = 0
+    avoidable: int = 0
+    needs_review: int = 0
+    by_origin: Counter = field(default_factory=Counter)
+    by_type: Counter = field(default_factory=Counter)
+    by_process: Counter = field(default_factory=Counter)
+    avoidable_by_process: Counter = field(default_factory=Counter)
+    unmapped: Counter = field(default_factory=Counter)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.rows += len(frame)
+        self.avoidable += int(frame["avoidable"].sum())
+        self.needs_review += int(frame["needs_review"].sum())
+        self.by_origin.update(frame["label_origin"].value_counts().to_dict())
+        self.by_type.update(frame["demand_type"].value_counts().to_dict())
+        self.by_process.update(frame["process"].value_counts().to_dict())
+        self.avoidable_by_process.update(frame.loc[frame["avoidable"], "process"].value_counts().to_dict())
+        self.unmapped.update(unmapped_counts(frame))
+
+    def share(self, process: str | None = None) -> float:
+        if process is None:
+            return self.avoidable / self.rows if self.rows else 0.0
+        return self.avoidable_by_process[process] / self.by_process[process] if self.by_process[process] else 0.0

@@ -109,6 +109,19 @@ class Warehouse:
                 return conn.connection.driver_connection.execute(sql).df()
             return pd.read_sql_query(sa.text(sql), conn, params=params)
 
+    def read_chunks(self, sql: str, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """A query's result a chunk at a time, so memory stays bounded however large the table."""
+        with self.connect() as conn:
+            if self.is_duckdb:
+                result = conn.connection.driver_connection.execute(sql)
+                while True:
+                    chunk = result.fetch_df_chunk(max(1, rows // 2048))
+                    if chunk.empty:
+                        return
+                    yield chunk
+            else:
+                yield from pd.read_sql_query(sa.text(sql), conn, chunksize=rows)
+
     def read_table(self, name: str) -> pd.DataFrame:
         return self.read(f"select * from {_quote(name)}")
 
