@@ -173,6 +173,10 @@ def cmd_classify(args) -> int:
         raise ConfigError(f"cannot read {source}: {exc}") from exc
     if "id" not in raw.header or "text" not in raw.header:
         raise ConfigError(f"{source} needs the columns id and text (found: {', '.join(raw.header)})")
+    width = len(raw.header)
+    bad = next((line for row, line in zip(raw.rows, raw.lines, strict=True) if len(row) != width), None)
+    if bad is not None:
+        raise ConfigError(f"{source}, line {bad}: expected {width} fields (is a text with the delimiter unquoted?)")
     frame = pd.DataFrame(raw.rows, columns=raw.header, dtype=str)
     artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
     started = time.perf_counter()

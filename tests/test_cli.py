@@ -69,3 +69,9 @@ def test_classify_rejects_a_file_without_the_columns(tmp_path, capsys):
     (tmp_path / "in.csv").write_text("x;y\n1;2\n", encoding="utf-8")
     assert main(["classify", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "--data", str(tmp_path)]) == 2
     assert "needs the columns id and text" in capsys.readouterr().err
+
+
+def test_classify_names_the_line_of_a_malformed_row(tmp_path, capsys):
+    (tmp_path / "in.csv").write_text("id;text\n1;hej\n2;ett;två\n", encoding="utf-8")
+    assert main(["classify", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "--data", str(tmp_path)]) == 2
+    assert "line 3: expected 2 fields" in capsys.readouterr().err
