@@ -77,12 +77,12 @@ def inquiries(
     store.replace("inquiries", submissions)
     summary, failed = InquirySummary(), set()
     summary.add(submissions)
-    failed.update(validate("inquiries", submissions).failed)
+    failed.update(validate("inquiries", submissions, unique=False).failed)
     for chunk in store.read_chunks(f"select * from {staged_table('contacts')} order by contact_id", rows=CHUNK_ROWS):
         frame = contact_inquiries(chunk, processes, predict, threshold, corrections)
         store.append("inquiries", frame)
         summary.add(frame)
-        failed.update(validate("inquiries", frame).failed)
+        failed.update(validate("inquiries", frame, unique=False).failed)
         context.log.info(f"inquiries: {summary.rows:,} classified")
     duplicates = store.scalar("select count(*) - count(distinct inquiry_id) from inquiries")
     if duplicates:

@@ -4,7 +4,7 @@ import dagster as dg
 
 from ingestion.load import QUARANTINE, load_source, staged_table
 from pipelines.resources import LandingResource, PseudonymResource, WarehouseResource
-from quality.suites import validate
+from quality.suites import unique_columns, validate_in_chunks
 
 SOURCES = ("contacts", "eservice", "cases", "invoices")
 DESCRIPTIONS = {
@@ -78,10 +78,14 @@ def build_ingest_check(source: str) -> dg.AssetChecksDefinition:
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         store = warehouse.get()
-        frame = store.read_table(staged_table(source)) if store.has_table(staged_table(source)) else None
-        if frame is None or frame.empty:
+        table = staged_table(source)
+        if not store.has_table(table) or not store.scalar(f"select count(*) from {table}"):
             return dg.AssetCheckResult(passed=True, metadata={"rows": 0, "note": "no rows loaded yet"})
-        result = validate(staged_table(source), frame)
+        duplicates = {
+            column: int(store.scalar(f"select count({column}) - count(distinct {column}) from {table}"))
+            for column in unique_columns(table)
+        }
+        result = validate_in_chunks(table, store.read_chunks(f"select * from {table}", rows=200_000), duplicates)
         return dg.AssetCheckResult(
             passed=result.success,
             severity=dg.AssetCheckSeverity.ERROR,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,7 +36,18 @@ def _no_personal_data(column: str) -> list:
     ]
 
 
-def suite_for(table: str) -> list:
+def suite_for(table: str, unique: bool = True) -> list:
+    """``unique=False`` leaves out the uniqueness expectations: a chunk cannot judge those."""
+    expectations = [e for e in _suite(table) if unique or not isinstance(e, gxe.ExpectColumnValuesToBeUnique)]
+    return expectations
+
+
+def unique_columns(table: str) -> list[str]:
+    """The columns the suite expects unique: the database counts their repeats over the whole table."""
+    return [e.column for e in _suite(table) if isinstance(e, gxe.ExpectColumnValuesToBeUnique)]
+
+
+def _suite(table: str) -> list:
     """The expectations a table must meet; each names one property of the data."""
     pseudonym = gxe.ExpectColumnValuesToMatchRegex(column="citizen_key", regex=PSEUDONYM_SHAPE)
     suites = {
@@ -101,7 +113,7 @@ class Validation:
         return [f"{r['expectation']}({r['column']})" for r in self.results if not r["success"]]
 
 
-def validate(table: str, frame: pd.DataFrame) -> Validation:
+def validate(table: str, frame: pd.DataFrame, unique: bool = True) -> Validation:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch = (
@@ -110,7 +122,7 @@ def validate(table: str, frame: pd.DataFrame) -> Validation:
         .add_batch_definition_whole_dataframe("all")
         .get_batch(batch_parameters={"dataframe": frame})
     )
-    suite = gx.ExpectationSuite(name=f"{table}_suite", expectations=suite_for(table))
+    suite = gx.ExpectationSuite(name=f"{table}_suite", expectations=suite_for(table, unique))
     outcome = batch.validate(suite)
     results = [
         {
@@ -122,3 +134,29 @@ def validate(table: str, frame: pd.DataFrame) -> Validation:
         for r in outcome.results
     ]
     return Validation(success=bool(outcome.success), rows=len(frame), results=results)
+
+
+def validate_in_chunks(table: str, chunks: Iterable[pd.DataFrame], duplicates: dict[str, int]) -> Validation:
+    """The suite over a table read a chunk at a time, so memory stays bounded however large it is.
+
+    Each expectation's unexpected rows are summed over the chunks; uniqueness, which no chunk can
+    judge alone, comes in as ``duplicates`` (column: repeated values), counted by the database.
+    """
+    merged: dict[tuple[str, str], dict] = {}
+    rows = 0
+    for chunk in chunks:
+        result = validate(table, chunk, unique=False)
+        rows += result.rows
+        for r in result.results:
+            entry = merged.setdefault((r["expectation"], r["column"]), {**r, "success": True, "unexpected": 0})
+            entry["success"] = entry["success"] and r["success"]
+            entry["unexpected"] += r["unexpected"]
+    for column, repeated in duplicates.items():
+        merged[("expect_column_values_to_be_unique", column)] = {
+            "expectation": "expect_column_values_to_be_unique",
+            "column": column,
+            "success": repeated == 0,
+            "unexpected": int(repeated),
+        }
+    results = list(merged.values())
+    return Validation(success=all(r["success"] for r in results), rows=rows, results=results)

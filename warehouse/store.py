@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+DUCKDB_MEMORY_LIMIT = "1GB"  # override with ?memory_limit=4GB in the warehouse URL
+
 
 class BadWarehouseUrl(ValueError):
     pass
@@ -64,8 +66,12 @@ class Warehouse:
             raise BadWarehouseUrl(f"not a SQLAlchemy URL: {url!r}") from exc
         if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {}
+        if parsed.get_backend_name() == "duckdb" and "memory_limit" not in parsed.query:
+            # DuckDB caches up to 80 % of RAM by default inside our process; cap it and let it spill
+            connect_args = {"config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}
         try:
-            self.engine = sa.create_engine(parsed)
+            self.engine = sa.create_engine(parsed, connect_args=connect_args)
         except (NoSuchModuleError, ArgumentError) as exc:
             raise BadWarehouseUrl(f"no SQLAlchemy driver for {parsed.drivername!r}: {exc}") from exc
         self.dialect = self.engine.dialect.name

@@ -1,0 +1,39 @@
+"""great-expectations suites, whole and a chunk at a time."""
+
+import pandas as pd
+
+from quality.suites import unique_columns, validate, validate_in_chunks
+
+
+def contacts(n: int, start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": [f"C{i}" for i in range(start, start + n)],
+            "channel": ["phone"] * n,
+            "started_at": pd.Timestamp("2026-03-02 08:00"),
+            "text": ["Har ni fått min ansökan?"] * n,
+            "citizen_key": ["c_" + "a" * 20] * n,
+        }
+    )
+
+
+def test_a_clean_table_passes_and_leaks_fail():
+    assert validate("landed_contacts", contacts(5)).success
+    leaky = contacts(5)
+    leaky.loc[2, "text"] = "Mitt pnr är 850312-1234"
+    leaky.loc[3, "text"] = "mejla anna@example.se"
+    result = validate("landed_contacts", leaky)
+    assert not result.success
+    assert set(result.failed) == {
+        "expect_column_values_to_not_match_regex(text)",
+    }
+    assert sum(r["unexpected"] for r in result.results if r["column"] == "text") == 2
+
+
+def test_chunked_validation_adds_up_and_takes_uniqueness_from_the_database():
+    chunks = [contacts(3), contacts(3, start=3).assign(channel=["phone", "fax", "phone"])]
+    result = validate_in_chunks("landed_contacts", chunks, {"contact_id": 0})
+    assert result.rows == 6 and result.failed == ["expect_column_values_to_be_in_set(channel)"]
+    assert unique_columns("landed_contacts") == ["contact_id"]
+    repeated = validate_in_chunks("landed_contacts", [contacts(3)], {"contact_id": 2})
+    assert "expect_column_values_to_be_unique(contact_id)" in repeated.failed
