@@ -88,7 +88,7 @@ def _suite(table: str) -> list:
             gxe.ExpectColumnValuesToNotBeNull(column="process"),
             gxe.ExpectColumnValuesToNotBeNull(column="occurred_at"),
             pseudonym,
-            *_no_personal_data("text"),
+            # its text is the staged tables' text, which their suites scan for personal data already
         ],
     }
     return suites[table]
