@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -252,7 +253,31 @@ def cmd_serve(args) -> int:
         str(REPO_ROOT / "workspace.yaml"),
     ]
     print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it")
-    return subprocess.call(command, env=env, cwd=REPO_ROOT)
+    # its own session, so stopping it stops the webserver, daemon and code servers it starts too
+    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)
+    signal.signal(signal.SIGTERM, lambda *_: stop_process_group(process))
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop_process_group(process)
+        return 130
+
+
+def stop_process_group(process, grace: float = 20.0) -> None:
+    """SIGINT first (dagster dev shuts its children down on it), then SIGTERM, then SIGKILL."""
+    import subprocess
+
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            os.killpg(process.pid, 0)  # the leader is gone; are its children?
+            time.sleep(0.5)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            continue
 
 
 def parser() -> argparse.ArgumentParser:

@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -105,3 +107,29 @@ def test_the_server_stops_with_its_whole_process_group(webserver):
     stop_group(process)
     assert process.poll() is not None
     assert live_members(process.pid) == []
+
+
+def test_onodig_serve_serves_and_stops_its_whole_tree_on_sigterm(tmp_path):
+    port = free_port()
+    env = {**os.environ, "ONODIG_PSEUDONYM_KEY": "serve-test-key"}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "onodig"), "serve", "--port", str(port), "--data", str(tmp_path / "data")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", process)
+        assert (tmp_path / "data" / "dagster_home" / "dagster.yaml").is_file()  # its instance is under the data folder
+        data = graphql(f"http://127.0.0.1:{port}", "{ assetNodes { assetKey { path } } }")
+        assert len(data["assetNodes"]) > 20
+        process.send_signal(signal.SIGTERM)  # to onodig alone: it must stop dagster dev's children too
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while live_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert live_members(process.pid) == []
+    finally:
+        stop_group(process)
