@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-DUCKDB_MEMORY_LIMIT = "1GB"  # override with ?memory_limit=4GB in the warehouse URL
+DUCKDB_MEMORY_LIMIT = "2GB"  # override with ?memory_limit=4GB in the warehouse URL
 
 
 class BadWarehouseUrl(ValueError):

@@ -67,6 +67,35 @@ previous as (
 
 ),
 
+-- what had happened on the linked case by the time of the inquiry: a join and one pass, not a
+-- subquery per inquiry
+case_events as (
+
+    select
+        inquiries.inquiry_id,
+        sum(
+            case
+                when events.event = 'completion_requested'
+                    and events.event_at <= inquiries.occurred_at
+                    and date_diff('second', events.event_at, inquiries.occurred_at) / 86400.0
+                        <= parameters.completion_window_days
+                    then 1
+                else 0
+            end
+        ) as recent_completion_requests,
+        sum(
+            case when events.event <> 'opened' and events.event_at <= inquiries.occurred_at then 1 else 0 end
+        ) as events_since_opening
+
+    from inquiries
+    cross join parameters
+    inner join case_links on case_links.inquiry_id = inquiries.inquiry_id
+    inner join events on events.case_ref = case_links.case_ref
+    where inquiries.avoidable
+    group by inquiries.inquiry_id
+
+),
+
 evidence as (
 
     select
@@ -93,22 +122,8 @@ evidence as (
         parameters.completion_window_days,
         parameters.invoice_fresh_days,
         parameters.duplicate_lookback_days,
-        (
-            select count(*)
-            from events
-            where events.case_ref = case_links.case_ref
-                and events.event = 'completion_requested'
-                and events.event_at <= inquiries.occurred_at
-                and date_diff('second', events.event_at, inquiries.occurred_at) / 86400.0
-                    <= parameters.completion_window_days
-        ) as recent_completion_requests,
-        (
-            select count(*)
-            from events
-            where events.case_ref = case_links.case_ref
-                and events.event <> 'opened'
-                and events.event_at <= inquiries.occurred_at
-        ) as events_since_opening
+        coalesce(case_events.recent_completion_requests, 0) as recent_completion_requests,
+        coalesce(case_events.events_since_opening, 0) as events_since_opening
 
     from inquiries
     cross join parameters
@@ -119,6 +134,7 @@ evidence as (
     left join invoices on invoices.invoice_ref = invoice_links.invoice_ref
     left join previous on previous.inquiry_id = inquiries.inquiry_id
     left join settings on settings.process = inquiries.process
+    left join case_events on case_events.inquiry_id = inquiries.inquiry_id
     where inquiries.avoidable
 
 )
