@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="onodig run at scale, next to the floor")
     parser.add_argument("--n", type=int, action="append", help="inquiries (repeatable); default 250000")
     parser.add_argument("--keep", type=Path, help="keep the generated folders here instead of a temporary folder")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: reuse a landing folder generated earlier")
     args = parser.parse_args()
     sizes = args.n or [250_000]
     print("| inquiries | generate s | floor s | onodig run s | run / floor | peak memory MB | inquiries/s |")
@@ -105,9 +107,13 @@ def main() -> None:
         for n in sizes:
             root = base / f"n{n}"
             started = time.perf_counter()
-            counts = write_landing(
-                GeneratorConfig(weeks=WEEKS, per_week=max(1, n // WEEKS), seed=5), root / "landing", root / "truth.csv"
-            )
+            if args.reuse and (root / "truth.csv").is_file():
+                truth = pd.read_csv(root / "truth.csv", usecols=["expect"])
+                counts = {"inquiries": int((truth["expect"] == "inquiry").sum())}
+                shutil.rmtree(root / "data", ignore_errors=True)
+            else:
+                config = GeneratorConfig(weeks=WEEKS, per_week=max(1, n // WEEKS), seed=5)
+                counts = write_landing(config, root / "landing", root / "truth.csv")
             generate_s = time.perf_counter() - started
             floor_s = floor(root / "landing")
             run_s, peak_mb = run(root / "landing", root / "data")
