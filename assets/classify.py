@@ -1,7 +1,6 @@
 """The demand classifier: trained from the repository's corpus, evaluated on the independent split."""
 
 import dagster as dg
-import pandas as pd
 
 from classifiers.corpus import corrections_as_training, load_corpus
 from classifiers.evaluate import correction_weights, evaluate, value_demand_kept
@@ -29,9 +28,10 @@ def demand_classifier(
     landing: LandingResource,
     warehouse: WarehouseResource,
 ) -> dg.Output[TextClassifier]:
-    store = warehouse.get()
-    labelled = store.read("select inquiry_id, text from inquiries") if store.has_table("inquiries") else pd.DataFrame()
-    extra = corrections_as_training(landing.corrections(), labelled)
+    corrections = landing.corrections().labels
+    # only the corrected inquiries' texts: the table may hold millions
+    texts = warehouse.get().read_where_in("inquiries", ["inquiry_id", "text"], "inquiry_id", corrections["inquiry_id"])
+    extra = corrections_as_training(corrections, texts)
     artefact = classifier.load(extra=extra, log=context.log.info)
     return dg.Output(
         artefact.classifier,

@@ -60,7 +60,8 @@ def inquiries(
     missing = [s for s in ("contacts", "eservice", "cases") if not store.has_table(staged_table(s))]
     if missing:
         raise dg.Failure(f"Nothing ingested yet for {', '.join(missing)}: run the ingest assets first.")
-    processes, corrections = landing.processes(), landing.corrections()
+    processes, read = landing.processes(), landing.corrections()
+    corrections = read.labels
     threshold = float(classifier.config()["review"]["threshold"])
     predict = partial(model.predict, masked=True)  # staged text was masked at ingestion
 
@@ -95,6 +96,7 @@ def inquiries(
         "needs_review": dg.MetadataValue.int(summary.needs_review),
         "behavioural_duplicates": dg.MetadataValue.int(summary.by_origin["behaviour"]),
         "analyst_corrections": dg.MetadataValue.int(summary.by_origin["analyst"]),
+        "corrections_ignored": dg.MetadataValue.int(read.ignored),
         "unmapped_inquiries": dg.MetadataValue.int(sum(summary.unmapped.values())),
         "unmapped_queues_and_services": dg.MetadataValue.json(dict(summary.unmapped)),
         "process_map": processes.origin,

@@ -59,13 +59,12 @@ def corpus_hash(root: Path = CORPUS_DIR) -> str:
 
 
 def corrections_as_training(corrections: pd.DataFrame, inquiries: pd.DataFrame) -> pd.DataFrame:
-    """Analysts' corrected labels joined to the (masked) inquiry texts they correct.
+    """Analysts' corrected labels (one per inquiry, taxonomy keys) joined to the masked texts they correct.
 
     Inquiries without text (empty e-service submissions) teach the text model nothing and are left out.
     """
     if corrections.empty or inquiries.empty:
         return pd.DataFrame(columns=["text", "label"])
-    valid = corrections[corrections["demand_type"].isin(DEMAND_TYPES)].drop_duplicates("inquiry_id", keep="last")
-    joined = valid.merge(inquiries[["inquiry_id", "text"]], on="inquiry_id", how="inner")
+    joined = corrections.merge(inquiries[["inquiry_id", "text"]], on="inquiry_id", how="inner")
     joined = joined[joined["text"].fillna("").str.strip() != ""]
     return joined.rename(columns={"demand_type": "label"})[["text", "label"]].reset_index(drop=True)

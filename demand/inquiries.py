@@ -139,7 +139,7 @@ def apply_corrections(frame: pd.DataFrame, corrections: pd.DataFrame | None) -> 
     """An analyst's label wins over the model's: confidence 1, no review needed."""
     if corrections is None or corrections.empty:
         return frame
-    fixes = corrections.drop_duplicates("inquiry_id", keep="last").set_index("inquiry_id")["demand_type"]
+    fixes = corrections.set_index("inquiry_id")["demand_type"]  # one per inquiry: read_corrections
     hit = frame["inquiry_id"].isin(fixes.index)
     frame.loc[hit, "demand_type"] = frame.loc[hit, "inquiry_id"].map(fixes)
     frame.loc[hit, ["confidence", "label_origin"]] = [1.0, "analyst"]

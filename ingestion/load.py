@@ -178,7 +178,7 @@ def load_source(
 
         report.files_loaded += 1
         report.rows_loaded += len(new_rows)
-        report.rows_already_loaded += repeats
+        report.rows_already_loaded += repeats + parsed.repeats
         report.rows_quarantined += len(rejects)
         report.count_reasons(rejects)
 

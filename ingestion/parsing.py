@@ -28,6 +28,7 @@ QUARANTINE_COLUMNS = ["source", "file", "line", "reason"]
 class ParsedFile:
     frame: pd.DataFrame
     rejects: pd.DataFrame  # QUARANTINE_COLUMNS
+    repeats: int = 0  # exact repeats of a row earlier in the same file
 
 
 def parse_timestamps(values: pd.Series) -> pd.Series:
@@ -142,14 +143,14 @@ def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Ps
     out["source_file"] = file_name
     out["source_line"] = out.index.astype("int64")
 
-    # Within one file: an exact repeat is harmless, the same id with other content is not.
+    # Within one file: an exact repeat is harmless (dropped, counted), the same id with other
+    # content is not (quarantined; the first one stays).
     key = source.id_column or "row_hash"
-    valid = fail.isna()
-    firsts = out[valid].drop_duplicates(subset=[key, "row_hash"])
-    clash = firsts.duplicated(subset=[key], keep="first")
-    for line in firsts.index[clash]:
-        fail[line] = f"duplicate {key} with different content"
-    keep = fail.isna() & ~out.index.isin(out[valid].index[out[valid].duplicated(subset=[key, "row_hash"])])
+    valid = out[fail.isna()]
+    repeats = valid.index[valid.duplicated(subset=[key, "row_hash"])]
+    distinct = valid.drop(repeats)
+    fail[distinct.index[distinct.duplicated(subset=[key])]] = f"duplicate {key} with different content"
+    keep = fail.isna() & ~out.index.isin(repeats)
 
     for line, reason in fail[fail.notna()].items():
         reasons[int(line)] = str(reason)
@@ -157,4 +158,4 @@ def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Ps
         {"source": source.name, "file": file_name, "line": list(reasons.keys()), "reason": list(reasons.values())},
         columns=QUARANTINE_COLUMNS,
     ).sort_values("line", ignore_index=True)
-    return ParsedFile(frame=out[keep].reset_index(drop=True), rejects=rejects)
+    return ParsedFile(frame=out[keep].reset_index(drop=True), rejects=rejects, repeats=len(repeats))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from classifiers.settings import DEFAULT_CONFIG, load_config
 from classifiers.training import ModelArtefact, load_or_train
+from demand.corrections import Corrections, read_corrections
 from demand.processes import ProcessMap
 from privacy import Pseudonymiser
 from reports.mail import SmtpSettings
@@ -36,13 +37,9 @@ class LandingResource(dg.ConfigurableResource):
     def processes(self) -> ProcessMap:
         return ProcessMap.for_landing(self.root)
 
-    def corrections(self) -> pd.DataFrame:
-        """Analysts' corrections (``inquiry_id,demand_type``); later lines win."""
-        path = self.root / "corrections.csv"
-        if not path.is_file():
-            return pd.DataFrame(columns=["inquiry_id", "demand_type"])
-        frame = pd.read_csv(path, dtype=str, sep=None, engine="python").rename(columns=str.strip)
-        return frame[["inquiry_id", "demand_type"]].dropna()
+    def corrections(self) -> Corrections:
+        """Analysts' corrections (``inquiry_id,demand_type``); later lines win, unknown types are ignored."""
+        return read_corrections(self.root / "corrections.csv")
 
 
 class PseudonymResource(dg.ConfigurableResource):

@@ -9,6 +9,7 @@ from classifiers.evaluate import calibration_error, correction_weights, evaluate
 from classifiers.settings import load_config
 from classifiers.taxonomy import DEMAND_TYPES
 from classifiers.training import load_or_train, model_version
+from demand.corrections import read_corrections
 
 
 def test_corpus_meets_the_contract():
@@ -55,13 +56,15 @@ def test_artefacts_are_versioned_and_reused(model_dir):
     assert model_version(config, extra=extra) != model_version(config)
 
 
-def test_corrections_join_masked_inquiry_text():
-    corrections = pd.DataFrame(
-        {
-            "inquiry_id": ["contacts:C1", "contacts:C2", "eservice:E1", "contacts:C1"],
-            "demand_type": ["case_status", "not_a_type", "value_demand", "invoice_status"],
-        }
+def test_corrections_join_masked_inquiry_text(tmp_path):
+    (tmp_path / "corrections.csv").write_text(
+        "inquiry_id,demand_type\ncontacts:C1,case_status\ncontacts:C2,not_a_type\neservice:E1,value_demand\n"
+        "contacts:C1,invoice_status\n",
+        encoding="utf-8",
     )
+    read = read_corrections(tmp_path / "corrections.csv")
+    assert read.ignored == 1  # the unknown type, left out rather than stopping the run
+    corrections = read.labels
     inquiries = pd.DataFrame(
         {"inquiry_id": ["contacts:C1", "contacts:C2", "eservice:E1"], "text": ["Har ni fått betalningen?", "x", None]}
     )

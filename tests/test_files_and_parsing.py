@@ -112,6 +112,7 @@ def test_each_bad_row_is_quarantined_with_its_reason(tmp_path, pseudonymiser):
         8: "duplicate contact_id with different content",
     }
     assert set(parsed.rejects["source"]) == {"contacts"} and set(parsed.rejects["file"]) == {"f.csv"}
+    assert parsed.repeats == 1  # the exact repeat of line 2 is counted, not lost in silence
 
 
 def test_missing_required_column_rejects_the_file(tmp_path, pseudonymiser):

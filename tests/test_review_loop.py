@@ -35,6 +35,8 @@ def test_corrections_override_labels_and_join_the_training_data(tmp_path, model_
         demand_type=picked["demand_type"].map(lambda t: "value_demand" if t != "value_demand" else "case_status")
     )
     flipped.to_csv(landing / "corrections.csv", index=False)
+    with (landing / "corrections.csv").open("a", encoding="utf-8") as handle:
+        handle.write("contacts:C0000001,case_statsu\n")  # a typo: left out and counted, the run goes on
     before = materialization_metadata(first, "classifier", "demand_classifier")
 
     second = run()
@@ -42,6 +44,7 @@ def test_corrections_override_labels_and_join_the_training_data(tmp_path, model_
     after = materialization_metadata(second, "classifier", "demand_classifier")
     assert after["corrections_used"].value == 3 and after["trained_this_run"].value is True
     assert after["version"].value != before["version"].value
+    assert materialization_metadata(second, "core", "inquiries")["corrections_ignored"].value == 1
     labels = store.read(
         "select inquiry_id, demand_type, label_origin, confidence, needs_review from inquiries"
     ).set_index("inquiry_id")

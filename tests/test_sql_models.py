@@ -59,3 +59,11 @@ def test_avoidable_demand_weekly_groups_by_process_and_iso_week(warehouse):
     assert {f"n_{k}" for k in ["missing_information", "processing_time"]} <= set(out.columns)
     for test in weekly.tests:
         assert warehouse.scalar(failing_rows_query(weekly, test)) == 0, test.name
+
+
+def test_a_misspelt_yml_test_is_an_error_not_a_silent_skip(tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "m.sql").write_text("select 1 as x", encoding="utf-8")
+    (tmp_path / "marts" / "m.yml").write_text("columns:\n  - name: x\n    tests: [uniqe]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown test 'uniqe'"):
+        discover(tmp_path)

@@ -26,3 +26,21 @@ def test_empty_columns_and_dates_keep_usable_types(warehouse):
     warehouse.replace("t", pd.DataFrame({"reason": [None, None], "due": [dt.date(2026, 3, 31), None]}))
     warehouse.append("t", pd.DataFrame({"reason": ["later text"], "due": [dt.date(2026, 4, 30)]}))
     assert warehouse.scalar("select count(*) from t where reason = 'later text'") == 1
+
+
+def test_a_table_created_by_append_takes_its_types_from_the_rows(warehouse):
+    warehouse.append("t", pd.DataFrame({"due": [dt.date(2026, 3, 31)], "note": [None], "n": [1]}))
+    types = warehouse.read(
+        "select column_name, data_type from information_schema.columns where table_name = 't'"
+    ).set_index("column_name")["data_type"]
+    assert types["due"] == "DATE" and types["note"] == "VARCHAR" and types["n"] == "BIGINT"
+
+
+def test_read_where_in_reads_only_the_asked_rows(warehouse):
+    warehouse.replace("rows", pd.DataFrame({"id": ["a", "b", "c"], "text": ["x", "y", "z"]}))
+    assert warehouse.read_where_in("rows", ["id", "text"], "id", ["c", "a"]).sort_values("id")["text"].tolist() == [
+        "x",
+        "z",
+    ]
+    assert warehouse.read_where_in("rows", ["id", "text"], "id", []).empty
+    assert warehouse.read_where_in("missing", ["id"], "id", ["a"]).empty

@@ -65,11 +65,15 @@ def _tests(spec: dict) -> tuple[ColumnTest, ...]:
     for column in spec.get("columns", []) or []:
         for test in column.get("tests", []) or []:
             if isinstance(test, str):
+                if test not in ("not_null", "unique"):
+                    raise ValueError(f"unknown test {test!r} on column {column['name']}")
                 tests.append(ColumnTest(column["name"], test))
             elif "accepted_values" in test:
                 tests.append(ColumnTest(column["name"], "accepted_values", tuple(test["accepted_values"]["values"])))
             elif "between" in test:
                 tests.append(ColumnTest(column["name"], "between", (test["between"]["min"], test["between"]["max"])))
+            else:
+                raise ValueError(f"unknown test {test!r} on column {column['name']}")
     return tuple(tests)
 
 
@@ -122,7 +126,7 @@ def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:
     if test.test == "not_null":
         return f"select count(*) from {table} where {column} is null"
     if test.test == "unique":
-        return f"select count(*) from (select {column} from {table} group by {column} having count(*) > 1) d"
+        return repeated_keys_query(model.name, [test.column])
     if test.test == "accepted_values":
         values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in test.values)
         return f"select count(*) from {table} where {column} not in ({values})"
@@ -132,9 +136,14 @@ def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:
     raise ValueError(f"unknown test {test.test!r} in {model.path.name}")
 
 
+def repeated_keys_query(table: str, columns: list[str]) -> str:
+    """A query counting the key values that occur on more than one row."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f'select count(*) from (select {cols} from "{table}" group by {cols} having count(*) > 1) d'
+
+
 def grain_query(model: SqlModel) -> str:
-    cols = ", ".join(f'"{c}"' for c in model.grain)
-    return f'select count(*) from (select {cols} from "{model.name}" group by {cols} having count(*) > 1) d'
+    return repeated_keys_query(model.name, list(model.grain))
 
 
 def run_upto(target: str, warehouse: Warehouse, models: list[SqlModel] | None = None) -> list[str]:

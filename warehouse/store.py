@@ -139,26 +139,30 @@ class Warehouse:
         with self.connect() as conn:
             return conn.execute(sa.text(sql), params or {}).scalar()
 
+    def _create(self, conn: sa.Connection, name: str, frame: pd.DataFrame) -> None:
+        """An empty table whose column types come from the whole frame (a date column stays DATE)."""
+        if self.is_duckdb:
+            _from_frame(conn, frame, f"create table {_quote(name)} as select * from _onodig_frame limit 0")
+        else:
+            frame.head(0).to_sql(name, conn, index=False, dtype=_sql_types(frame))
+
+    def _insert(self, conn: sa.Connection, name: str, frame: pd.DataFrame) -> None:
+        """Each database's bulk path: DuckDB reads the frame in place, PostgreSQL takes a COPY."""
+        if frame.empty:
+            return
+        if self.is_duckdb:
+            _from_frame(conn, frame, f"insert into {_quote(name)} by name select * from _onodig_frame")
+        elif self.is_postgres:
+            self._copy(conn, name, frame)
+        else:
+            frame.to_sql(name, conn, if_exists="append", index=False, method="multi", chunksize=5000)
+
     def replace(self, name: str, frame: pd.DataFrame) -> int:
         """Swap the table's content for ``frame`` in one transaction."""
         with self.connect() as conn:
-            if self.is_duckdb:
-                _from_frame(conn, frame, f"create or replace table {_quote(name)} as select * from _onodig_frame")
-            elif self.is_postgres:
-                conn.exec_driver_sql(f"drop table if exists {_quote(name)}")
-                frame.head(0).to_sql(name, conn, index=False, dtype=_sql_types(frame))
-                if len(frame):
-                    self._copy(conn, name, frame)
-            else:
-                frame.to_sql(
-                    name,
-                    conn,
-                    if_exists="replace",
-                    index=False,
-                    method="multi",
-                    chunksize=5000,
-                    dtype=_sql_types(frame),
-                )
+            conn.exec_driver_sql(f"drop table if exists {_quote(name)}")
+            self._create(conn, name, frame)
+            self._insert(conn, name, frame)
         return len(frame)
 
     def append(self, name: str, frame: pd.DataFrame) -> int:
@@ -166,28 +170,23 @@ class Warehouse:
 
     def append_all(self, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
         """Append to several tables in one transaction: all of it lands, or none of it."""
-        for name, frame in frames.items():
-            if not self.has_table(name):
-                self.replace(name, frame.head(0))
-            existing = self.columns(name)
-            for column in frame.columns:
-                if column not in existing:
-                    self.execute(f"alter table {_quote(name)} add column {_quote(column)} varchar")
         with self.connect() as conn:
             for name, frame in frames.items():
-                if frame.empty:
-                    continue
-                if self.is_duckdb:
-                    _from_frame(conn, frame, f"insert into {_quote(name)} by name select * from _onodig_frame")
-                elif self.is_postgres:
-                    self._copy(conn, name, frame)
+                if not self.has_table(name):
+                    self._create(conn, name, frame)
                 else:
-                    frame.to_sql(name, conn, if_exists="append", index=False, method="multi", chunksize=5000)
+                    existing = set(self.columns(name))
+                    for column in frame.columns:
+                        if column not in existing:
+                            conn.exec_driver_sql(f"alter table {_quote(name)} add column {_quote(column)} varchar")
+                self._insert(conn, name, frame)
         return {name: len(frame) for name, frame in frames.items()}
 
-    def delete_in(self, name: str, column: str, values: Sequence) -> None:
-        if not values or not self.has_table(name):
-            return
-        table = sa.table(name, sa.column(column))
+    def read_where_in(self, name: str, columns: list[str], key: str, values: Sequence) -> pd.DataFrame:
+        """The rows whose ``key`` is one of ``values``: a few rows of a large table, not all of it."""
+        if not len(values) or not self.has_table(name):
+            return pd.DataFrame(columns=columns)
+        table = sa.table(name, *(sa.column(c) for c in dict.fromkeys([*columns, key])))
+        query = sa.select(*(table.c[c] for c in columns)).where(table.c[key].in_(list(values)))
         with self.connect() as conn:
-            conn.execute(sa.delete(table).where(table.c[column].in_(list(values))))
+            return pd.read_sql_query(query, conn)
