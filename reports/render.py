@@ -47,6 +47,9 @@ CSV_COLUMNS = (
     *(f"n_{key}" for key in DEMAND_TYPES),
 )
 CAPACITY_CSV_COLUMNS = ("hours", "avoidable_hours", "avoidable_fte")
+# Six decimals in the CSV: finer digits are noise (a parallel sum in the warehouse may differ in its
+# last bits between runs) and would make an unchanged report look changed, and e-mail it again.
+CSV_DECIMALS = 6
 COUNT_COLUMNS = ("inquiries", "avoidable_inquiries", *(f"n_{key}" for key in DEMAND_TYPES))
 
 # Plain CSS that mail clients and browsers agree on; system fonts only, nothing fetched.
@@ -175,7 +178,7 @@ def weekly_csv(process: str, shown: pd.DataFrame, capacity: pd.DataFrame) -> str
     frame["week_start"] = [week.isoformat() for week in frame["week_start"]]
     for column in CSV_COLUMNS[2:]:
         values = pd.to_numeric(frame[column], errors="coerce")
-        frame[column] = _whole_numbers_as_int(values) if column in COUNT_COLUMNS else values
+        frame[column] = _whole_numbers_as_int(values) if column in COUNT_COLUMNS else values.round(CSV_DECIMALS)
     return frame.to_csv(sep=";", index=False, lineterminator="\n")
 
 

@@ -203,6 +203,18 @@ def test_english_report_speaks_english(frames):
     assert "Vecka" not in text and "Kontakter" not in text
 
 
+def test_noise_in_the_last_bits_of_a_sum_does_not_change_the_report(frames):
+    """A parallel sum may differ in its last bits between runs; the report, and whether it is re-sent, must not."""
+    from reports.publish import content_hash
+
+    weekly, root_causes, capacity = frames
+    noisy_weekly = weekly.assign(avoidable_share_low=weekly["avoidable_share_low"] * (1 + 1e-15))
+    noisy_capacity = capacity.assign(hours=capacity["hours"] + 1e-12)
+    noisy = build_report("bygglov", "Bygglov", noisy_weekly, root_causes, noisy_capacity)
+    assert noisy.csv == report(frames).csv
+    assert content_hash(noisy) == content_hash(report(frames))
+
+
 def test_csv_has_one_machine_readable_row_per_week_oldest_first(frames):
     result = report(frames)
     table = pd.read_csv(io.StringIO(result.csv), sep=";")
