@@ -8,8 +8,17 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from pipelines.partitions import window_dates
 from pipelines.resources import WarehouseResource
-from warehouse.sql_models import SqlModel, discover, failing_rows_query, grain_query, run_model, transpile
+from warehouse.sql_models import (
+    SqlModel,
+    discover,
+    failing_rows_query,
+    grain_query,
+    run_model,
+    run_model_window,
+    transpile,
+)
 
 GRAIN_CHECK = "grain_is_unique"
 
@@ -27,7 +36,9 @@ def _check_specs(model: SqlModel, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return specs
 
 
-def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.AssetsDefinition:
+def build_sql_asset(
+    model: SqlModel, tables: dict[str, dg.AssetKey], weekly: dg.PartitionsDefinition | None = None
+) -> dg.AssetsDefinition:
     key = dg.AssetKey([model.layer, model.name])
     missing = [t for t in model.depends_on if t not in tables]
     if missing:
@@ -46,12 +57,24 @@ def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.Asset
             )
         ],
         check_specs=_check_specs(model, key),
+        partitions_def=weekly if model.partition_by else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if model.partition_by else None,
     )
     def _run(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         store = warehouse.get()
-        rows = run_model(model, store)
-        context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
-        metadata = {"rows": dg.MetadataValue.int(rows)}
+        if model.partition_by:
+            start, end = window_dates(context)
+            window_rows, rows = run_model_window(model, store, start, end)
+            context.log.info(f"{model.layer}.{model.name}: {window_rows:,} rows for {start}..{end}, {rows:,} in all")
+            metadata = {
+                "rows": dg.MetadataValue.int(rows),
+                "rows_in_these_weeks": dg.MetadataValue.int(window_rows),
+                "weeks": f"{start} to {end} (exclusive)",
+            }
+        else:
+            rows = run_model(model, store)
+            context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
+            metadata = {"rows": dg.MetadataValue.int(rows)}
         for title, query in model.summaries:
             frame = store.read(transpile(query, store.dialect))
             metadata[title] = dg.MetadataValue.md(
@@ -72,8 +95,10 @@ def build_sql_asset(model: SqlModel, tables: dict[str, dg.AssetKey]) -> dg.Asset
     return _run
 
 
-def build_sql_assets(upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+def build_sql_assets(
+    upstream: Iterable[dg.AssetKey], weekly: dg.PartitionsDefinition | None = None
+) -> list[dg.AssetsDefinition]:
     models = discover()
     tables = {key.path[-1]: key for key in upstream}
     tables.update({m.name: dg.AssetKey([m.layer, m.name]) for m in models})
-    return [build_sql_asset(model, tables) for model in models]
+    return [build_sql_asset(model, tables, weekly) for model in models]

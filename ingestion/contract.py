@@ -33,6 +33,11 @@ class Source:
     free_text: tuple[str, ...] = field(default=())
 
     @property
+    def day(self) -> str:
+        """The timestamp that puts a row in a daily partition: when it happened, the first one."""
+        return next(c.name for c in self.columns if c.kind is Kind.TIMESTAMP)
+
+    @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 

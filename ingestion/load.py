@@ -1,8 +1,11 @@
-"""Incremental loading of one landing source into the warehouse.
+"""Loading one landing source into the warehouse, one window of days at a time.
 
-A manifest of (source, checksum) makes loading idempotent: a file that was already read, under
-any name, is skipped, so a re-delivered export never double-counts. Row ids already in the
-warehouse are skipped when the content is the same and quarantined when it differs.
+A window (one daily partition, or a range of them in a backfill) is rebuilt from scratch: its
+rows are deleted, then every landing file that covers its days is read again and its rows for
+those days inserted. So running a window twice changes nothing, and a late file for an old day
+is picked up by re-running that day. A manifest of (source, checksum) records each file once,
+with the days it covers: a re-delivered export under another name is skipped, and a file's
+unreadable rows are quarantined once, when it is first seen, not on every re-read.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import text as sa_text
 
 from ingestion.contract import SOURCES
 from ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
@@ -39,7 +43,10 @@ class LoadReport:
     rows_loaded: int = 0
     rows_already_loaded: int = 0
     rows_quarantined: int = 0
+    rows_outside_window: int = 0  # rows of new files for other days: they load when their days run
+    files_reread: int = 0
     seconds: float = 0.0
+    days: set[date] = field(default_factory=set)  # days that got rows in this run
     reasons: dict[str, int] = field(default_factory=dict)
 
     def count_reasons(self, rejects: pd.DataFrame) -> None:
@@ -48,11 +55,36 @@ class LoadReport:
             self.reasons[key] = self.reasons.get(key, 0) + int(n)
 
 
-def _known_checksums(warehouse: Warehouse, source: str) -> set[str]:
+@dataclass(frozen=True)
+class KnownFile:
+    file: str
+    status: str
+    first_day: date | None
+    last_day: date | None
+
+    def covers(self, start: date, end: date) -> bool:
+        return self.first_day is not None and self.first_day < end and self.last_day >= start
+
+
+def known_files(warehouse: Warehouse, source: str) -> dict[str, KnownFile]:
+    """Every file already seen for the source, by checksum, with the days its rows cover."""
     if not warehouse.has_table(MANIFEST):
-        return set()
-    frame = warehouse.read(f"select sha256 from {MANIFEST} where source = :s", {"s": source})
-    return set(frame["sha256"])
+        return {}
+    frame = warehouse.read(
+        f"select sha256, file, status, first_day, last_day from {MANIFEST} where source = :s", {"s": source}
+    )
+    days = {c: pd.to_datetime(frame[c]).dt.date for c in ("first_day", "last_day")}
+    return {
+        sha: KnownFile(file, status, None if pd.isna(first) else first, None if pd.isna(last) else last)
+        for sha, file, status, first, last in zip(
+            frame["sha256"], frame["file"], frame["status"], days["first_day"], days["last_day"], strict=True
+        )
+    }
+
+
+def _day_range(days: pd.Series) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    present = days.dropna()
+    return (present.min(), present.max()) if len(present) else (pd.NaT, pd.NaT)
 
 
 def _existing_keys(warehouse: Warehouse, source: str, key: str) -> dict[str, tuple[str, str]]:
@@ -65,15 +97,20 @@ def _existing_keys(warehouse: Warehouse, source: str, key: str) -> dict[str, tup
     return dict(zip(frame[key], zip(frame["row_hash"], frame["source_file"], strict=True), strict=True))
 
 
-def _against_warehouse(frame: pd.DataFrame, known: dict[str, tuple[str, str]], key: str, source: str, file_name: str):
-    """Split a parsed file into new rows, repeats of loaded rows, and clashes with loaded rows."""
+def _against_warehouse(
+    frame: pd.DataFrame, known: dict[str, tuple[str, str]], key: str, source: str, file_name: str, day: str
+):
+    """Split a parsed file into new rows, repeats of loaded rows, and clashes with loaded rows.
+
+    A clash is quarantined with its day, so that re-running that day replaces it rather than adds to it.
+    """
     if frame.empty or not known:
-        return frame, 0, pd.DataFrame(columns=QUARANTINE_COLUMNS)
+        return frame, 0, pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "day"])
     loaded = [known.get(k) for k in frame[key].tolist()]
     loaded_hash = pd.Series([entry[0] if entry else None for entry in loaded], index=frame.index, dtype="string")
     if key == "row_hash":  # rows keyed by their content: a repeat is the same row, never a clash
         same = loaded_hash.notna()
-        return frame[~same], int(same.sum()), pd.DataFrame(columns=QUARANTINE_COLUMNS)
+        return frame[~same], int(same.sum()), pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "day"])
     same = (loaded_hash == frame["row_hash"]).fillna(False).astype(bool)
     clash = loaded_hash.notna() & ~same
     rejects = pd.DataFrame(
@@ -86,8 +123,9 @@ def _against_warehouse(frame: pd.DataFrame, known: dict[str, tuple[str, str]], k
                 for entry, hit in zip(loaded, clash.tolist(), strict=True)
                 if hit
             ],
+            "day": frame.loc[clash, day].dt.normalize(),
         },
-        columns=QUARANTINE_COLUMNS,
+        columns=[*QUARANTINE_COLUMNS, "day"],
     )
     return frame[~same & ~clash], int(same.sum()), rejects
 
@@ -103,82 +141,122 @@ class _Batch:
         self.manifest: list[dict] = []
         self.pending = 0
 
-    def add(self, manifest: dict, rows: pd.DataFrame | None, rejects: pd.DataFrame) -> None:
-        self.manifest.append(manifest)
+    def add(self, manifest: dict | None, rows: pd.DataFrame | None, rejects: pd.DataFrame, at: datetime) -> None:
+        if manifest is not None:
+            self.manifest.append(manifest)
         if rows is not None and len(rows):
             self.rows.append(rows)
             self.pending += len(rows)
         if len(rejects):
-            self.rejects.append(rejects.assign(quarantined_at=manifest["loaded_at"]))
+            self.rejects.append(rejects.assign(quarantined_at=at))
 
     def flush(self) -> None:
-        if not self.manifest:
-            return
-        frames = {MANIFEST: pd.DataFrame(self.manifest)}
+        frames = {}
+        if self.manifest:
+            frames[MANIFEST] = pd.DataFrame(self.manifest).astype(
+                {"first_day": "datetime64[us]", "last_day": "datetime64[us]"}
+            )
         if self.rows:
             frames[staged_table(self.source)] = pd.concat(self.rows, ignore_index=True)
         if self.rejects:
             quarantine = pd.concat(self.rejects, ignore_index=True)
             quarantine["line"] = pd.to_numeric(quarantine["line"]).astype("Int64")
+            day = quarantine["day"] if "day" in quarantine else pd.Series(pd.NaT, index=quarantine.index)
+            quarantine["day"] = pd.to_datetime(day).astype("datetime64[us]")
             frames[QUARANTINE] = quarantine
-        self.warehouse.append_all(frames)
+        if frames:
+            self.warehouse.append_all(frames)
         self.rows, self.rejects, self.manifest, self.pending = [], [], [], 0
 
 
-def load_source(
+def clear_window(warehouse: Warehouse, source_name: str, start: date, end: date) -> int:
+    """Delete the window's staged rows and the clashes quarantined for its days; returns rows deleted."""
+    table, day = staged_table(source_name), SOURCES[source_name].day
+    bounds = {"start": datetime.combine(start, datetime.min.time()), "end": datetime.combine(end, datetime.min.time())}
+    deleted = 0
+    with warehouse.connect() as conn:
+        if warehouse.has_table(table):
+            where = f"where {day} >= :start and {day} < :end"
+            deleted = int(conn.execute(sa_text(f"select count(*) from {table} {where}"), bounds).scalar())
+            conn.execute(sa_text(f"delete from {table} {where}"), bounds)
+        if warehouse.has_table(QUARANTINE) and "day" in warehouse.columns(QUARANTINE):
+            conn.execute(
+                sa_text(f"delete from {QUARANTINE} where source = :source and day >= :start and day < :end"),
+                {**bounds, "source": source_name},
+            )
+    return deleted
+
+
+def load_window(
     source_name: str,
     landing: Path,
     warehouse: Warehouse,
     pseudonymiser: Pseudonymiser,
+    start: date,
+    end: date,
     log: Callable[[str], None] = lambda _msg: None,
     flush_rows: int = 200_000,
 ) -> LoadReport:
+    """Rebuild the source's rows for the days ``start`` (inclusive) to ``end`` (exclusive)."""
     source = SOURCES[source_name]
     report = LoadReport(source=source_name)
-    started = time.perf_counter()
-    key = source.id_column or "row_hash"
-    seen = _known_checksums(warehouse, source_name)
-    known = _existing_keys(warehouse, source_name, key)
+    started, now = time.perf_counter(), datetime.now()
+    key, day = source.id_column or "row_hash", source.day
+    seen = known_files(warehouse, source_name)
+    replaced = clear_window(warehouse, source_name, start, end)
+    known = _existing_keys(warehouse, source_name, key)  # rows outside the window: new rows must not clash
     batch = _Batch(warehouse, source_name)
+    low, high = pd.Timestamp(start), pd.Timestamp(end)
 
     for path in landing_files(landing / source_name):
         report.files_seen += 1
         checksum = file_checksum(path)
-        if checksum in seen:
-            report.files_skipped += 1
+        entry = seen.get(checksum)
+        if entry is not None and (entry.file != path.name or entry.status != "loaded"):
+            report.files_skipped += 1  # the same export under another name, or a file quarantined once already
             continue
-        seen.add(checksum)
-        manifest = {
-            "source": source_name,
-            "file": path.name,
-            "size_bytes": path.stat().st_size,
-            "sha256": checksum,
-            "loaded_at": datetime.now(),
-            "rows_loaded": 0,
-            "rows_quarantined": 0,
-            "status": "loaded",
-            "reason": None,
-        }
+        if entry is not None and not entry.covers(start, end):
+            continue
+        manifest = None
         try:
             parsed = parse_table(source, read_table(path), path.name, pseudonymiser)
         except UnreadableFile as exc:
             report.files_quarantined += 1
             rejects = pd.DataFrame([{"source": source_name, "file": path.name, "line": pd.NA, "reason": str(exc)}])
             report.count_reasons(rejects)
-            batch.add({**manifest, "status": "quarantined", "reason": str(exc)}, None, rejects)
+            batch.add(
+                _manifest_row(source_name, path, checksum, now, status="quarantined", reason=str(exc)),
+                None,
+                rejects,
+                now,
+            )
+            seen[checksum] = KnownFile(path.name, "quarantined", None, None)
             log(f"{source_name}: quarantined file {path.name}: {exc}")
             continue
-
-        new_rows, repeats, clashes = _against_warehouse(parsed.frame, known, key, source_name, path.name)
-        rejects = pd.concat([parsed.rejects, clashes], ignore_index=True) if not clashes.empty else parsed.rejects
-        batch.add({**manifest, "rows_loaded": len(new_rows), "rows_quarantined": len(rejects)}, new_rows, rejects)
+        rejects = parsed.rejects
+        if entry is None:  # first sight: record the file and its days, quarantine its bad rows once
+            first, last = _day_range(parsed.frame[day].dt.normalize())
+            manifest = _manifest_row(
+                source_name, path, checksum, now, rows=len(parsed.frame), rejected=len(rejects), first=first, last=last
+            )
+            seen[checksum] = KnownFile(path.name, "loaded", first, last)
+            report.files_loaded += 1
+        else:
+            rejects = rejects.head(0)
+            report.files_reread += 1
+        inside = (parsed.frame[day] >= low) & (parsed.frame[day] < high)
+        if entry is None:
+            report.rows_outside_window += int((~inside).sum())
+        new_rows, repeats, clashes = _against_warehouse(parsed.frame[inside], known, key, source_name, path.name, day)
+        rejects = pd.concat([rejects, clashes], ignore_index=True) if not clashes.empty else rejects
+        batch.add(manifest, new_rows, rejects, now)
         known.update(zip(new_rows[key], zip(new_rows["row_hash"], new_rows["source_file"], strict=True), strict=True))
         if batch.pending >= flush_rows:
             batch.flush()
 
-        report.files_loaded += 1
         report.rows_loaded += len(new_rows)
-        report.rows_already_loaded += repeats + parsed.repeats
+        report.days.update(new_rows[day].dt.date.unique().tolist())
+        report.rows_already_loaded += repeats + (parsed.repeats if entry is None else 0)
         report.rows_quarantined += len(rejects)
         report.count_reasons(rejects)
 
@@ -186,8 +264,26 @@ def load_source(
     report.seconds = time.perf_counter() - started
     rate = report.rows_loaded / report.seconds if report.seconds > 0 else 0.0
     log(
-        f"{source_name}: {report.files_loaded} new file(s), {report.files_skipped} already loaded, "
-        f"{report.files_quarantined} quarantined; {report.rows_loaded:,} rows in {report.seconds:.1f} s "
-        f"({rate:,.0f} rows/s), {report.rows_quarantined} rows quarantined"
+        f"{source_name} {start}..{end}: {report.files_loaded} new file(s), {report.files_reread} re-read, "
+        f"{report.files_skipped} skipped, {report.files_quarantined} quarantined; {report.rows_loaded:,} rows "
+        f"(replacing {replaced:,}) in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.rows_quarantined} quarantined"
     )
     return report
+
+
+def _manifest_row(
+    source, path, checksum, at, rows=0, rejected=0, first=pd.NaT, last=pd.NaT, status="loaded", reason=None
+):
+    return {
+        "source": source,
+        "file": path.name,
+        "size_bytes": path.stat().st_size,
+        "sha256": checksum,
+        "loaded_at": at,
+        "rows_loaded": rows,
+        "rows_quarantined": rejected,
+        "status": status,
+        "reason": reason,
+        "first_day": first,
+        "last_day": last,
+    }

@@ -21,14 +21,17 @@ class ConfigError(Exception):
 
 
 def _settings(args):
-    from pipelines.settings import resolve
+    from pipelines.settings import BadSetting, resolve
 
-    return resolve(
-        landing=getattr(args, "landing", None),
-        warehouse_url=getattr(args, "warehouse", None),
-        outbox=getattr(args, "outbox", None),
-        data_dir=getattr(args, "data", None),
-    )
+    try:
+        return resolve(
+            landing=getattr(args, "landing", None),
+            warehouse_url=getattr(args, "warehouse", None),
+            outbox=getattr(args, "outbox", None),
+            data_dir=getattr(args, "data", None),
+        )
+    except BadSetting as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _check_warehouse(url: str) -> None:
@@ -65,7 +68,9 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
     """Materialize every asset once over the landing folder; True when every step succeeded."""
     import dagster as dg
 
-    from pipelines.definitions import ALL_JOB, build_definitions
+    from pipelines.definitions import build_definitions
+    from pipelines.orchestration import run_in_order
+    from warehouse import Warehouse
 
     if not settings.landing.is_dir():
         raise ConfigError(f"landing folder not found: {settings.landing} (set --landing or ONODIG_LANDING)")
@@ -79,25 +84,29 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
     defs = build_definitions(settings)
-    job = defs.resolve_job_def(ALL_JOB)
     print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_url}", file=stream)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
+        results = run_in_order(
+            defs,
+            instance,
+            Warehouse(settings.warehouse_url),
+            settings.landing,
+            settings.first_day,
+            log=lambda message: print(f"onodig run: {message}", file=stream, flush=True),
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     seconds = time.perf_counter() - started
-    failed = [e.step_key for e in result.all_events if e.is_step_failure]
-    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    events, success = results.all_events, results.success
+    failed = [e.step_key for e in events if e.is_step_failure]
+    checks = [e.event_specific_data for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     bad_checks = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed]
-    print(f"\nonodig run finished in {seconds:.1f} s: {'OK' if result.success else 'FAILED'}", file=stream)
+    print(f"\nonodig run finished in {seconds:.1f} s: {'OK' if success else 'FAILED'}", file=stream)
     if failed:
         print(f"failed steps: {', '.join(failed)}", file=stream)
     if bad_checks:
         print(f"failed checks: {', '.join(bad_checks)}", file=stream)
-    return bool(result.success)
+    return success
 
 
 def summary(settings, stream=sys.stdout) -> None:

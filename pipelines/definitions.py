@@ -13,10 +13,11 @@ import dagster as dg
 from assets.classify import classifier_correction, classifier_evaluation, demand_classifier
 from assets.config_tables import config_tables
 from assets.demand import inquiries, review_queue
-from assets.ingest import ingest_assets, ingest_checks
+from assets.ingest import build_ingest_assets, ingest_checks
 from assets.publish import process_reports
 from assets.sql_models import build_sql_assets
-from pipelines.jobs import ALL_JOB, build_jobs
+from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
+from pipelines.partitions import daily_partitions, weekly_partitions
 from pipelines.resources import (
     ClassifierResource,
     LandingResource,
@@ -25,11 +26,11 @@ from pipelines.resources import (
     SmtpResource,
     WarehouseResource,
 )
-from pipelines.schedules import weekly_publication
-from pipelines.sensors import new_landing_files
+from pipelines.schedules import build_schedule
+from pipelines.sensors import build_sensors
 from pipelines.settings import Settings, resolve
 
-__all__ = ["ALL_JOB", "build_definitions", "defs"]
+__all__ = ["INGEST_JOB", "LINK_JOB", "PUBLISH_JOB", "build_definitions", "defs"]
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -75,8 +76,9 @@ def executor_for(settings: Settings) -> dg.ExecutorDefinition:
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or resolve()
+    days, weeks = daily_partitions(settings.first_day), weekly_partitions(settings.first_day)
     python_assets = [
-        *ingest_assets,
+        *build_ingest_assets(days),
         config_tables,
         demand_classifier,
         classifier_evaluation,
@@ -85,15 +87,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         review_queue,
     ]
     upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
-    sql_assets = build_sql_assets(upstream)
+    sql_assets = build_sql_assets(upstream, weeks)
     reports = [process_reports]  # reads the marts, so after them
     jobs = build_jobs(executor_for(settings))
     return dg.Definitions(
         assets=[*python_assets, *sql_assets, *reports],
         asset_checks=ingest_checks,
-        jobs=jobs,
-        schedules=[weekly_publication],
-        sensors=[new_landing_files],
+        jobs=list(jobs.values()),
+        schedules=[build_schedule(jobs)],
+        sensors=build_sensors(days, jobs),
         resources=build_resources(settings),
     )
 

@@ -2,16 +2,24 @@
 
 import dagster as dg
 
-from pipelines.jobs import ALL_JOB
+from pipelines.jobs import PUBLISH_JOB
+from pipelines.orchestration import previous_week
 
 WEEKLY_SCHEDULE = "weekly_publication"
 
-weekly_publication = dg.ScheduleDefinition(
-    name=WEEKLY_SCHEDULE,
-    job_name=ALL_JOB,
-    cron_schedule="0 6 * * 1",
-    execution_timezone="Europe/Stockholm",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every Monday 06:00 Europe/Stockholm: ingest what landed, bring last week's marts up to date "
-    "and write the process owners' weekly reports.",
-)
+
+def build_schedule(jobs: dict) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=WEEKLY_SCHEDULE,
+        job=jobs[PUBLISH_JOB],
+        cron_schedule="0 6 * * 1",
+        execution_timezone="Europe/Stockholm",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every Monday 06:00 Europe/Stockholm: rebuild the week that just ended and write the process "
+        "owners' weekly reports. What landed before is loaded and linked by the landing sensor's chain.",
+    )
+    def weekly_publication(context: dg.ScheduleEvaluationContext):
+        week = previous_week(context.scheduled_execution_time.date())
+        return dg.RunRequest(run_key=f"week-{week.first}", tags=week.tags())
+
+    return weekly_publication

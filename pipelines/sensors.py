@@ -1,4 +1,8 @@
-"""Start ingestion when new files land, without waiting for the weekly schedule."""
+"""Sensors: new landing files start a load of their days, and each job's success starts the next.
+
+``new_landing_files`` → ``ingest_days`` for the days the new files hold → ``classify_and_link``
+→ ``publish_weeks`` for the weeks those days re-open. The day range travels in a run tag.
+"""
 
 import hashlib
 import json
@@ -6,11 +10,23 @@ import json
 import dagster as dg
 
 from ingestion.contract import SOURCES
+from ingestion.days import new_days_by_source
 from ingestion.files import landing_files
-from pipelines.jobs import INGEST_JOB
-from pipelines.resources import LandingResource
+from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from pipelines.orchestration import (
+    DAYS_TAG,
+    RANGE_END,
+    RANGE_START,
+    SOURCES_TAG,
+    Window,
+    data_weeks,
+    reopened_weeks,
+)
+from pipelines.resources import LandingResource, WarehouseResource
 
 LANDING_SENSOR = "new_landing_files"
+LINK_SENSOR = "classify_after_ingest"
+PUBLISH_SENSOR = "publish_after_classify"
 
 
 def landing_snapshot(landing: LandingResource) -> dict[str, list[int]]:
@@ -23,19 +39,82 @@ def landing_snapshot(landing: LandingResource) -> dict[str, list[int]]:
     return snapshot
 
 
-@dg.sensor(
-    name=LANDING_SENSOR,
-    job_name=INGEST_JOB,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches the landing folder and starts ingestion (and everything downstream) when files arrive or change.",
-)
-def new_landing_files(context: dg.SensorEvaluationContext, landing: LandingResource):
-    seen = json.loads(context.cursor) if context.cursor else {}
-    current = landing_snapshot(landing)
-    new = sorted(name for name, stamp in current.items() if seen.get(name) != stamp)
-    if not new:
-        return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
-    context.update_cursor(json.dumps(current, sort_keys=True))
-    run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in new]).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=run_key, tags={"onodig/new_files": str(len(new))})
+def clip(days: set, partitions: dg.TimeWindowPartitionsDefinition) -> Window | None:
+    keys = partitions.get_partition_keys()
+    if not keys or not days:
+        return None
+    first, last = keys[0], keys[-1]
+    inside = sorted(d for d in days if first <= d.isoformat() <= last)
+    return Window(inside[0], inside[-1]) if inside else None
+
+
+def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> list[dg.SensorDefinition]:
+    @dg.sensor(
+        name=LANDING_SENSOR,
+        job=jobs[INGEST_JOB],
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Watches the landing folder; when files arrive, loads the days they hold (late files "
+        "re-open old days), after which classify_and_link and publish_weeks follow.",
+    )
+    def new_landing_files(context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource):
+        seen = json.loads(context.cursor) if context.cursor else {}
+        current = landing_snapshot(landing)
+        changed = sorted(name for name, stamp in current.items() if seen.get(name) != stamp)
+        if not changed:
+            return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
+        context.update_cursor(json.dumps(current, sort_keys=True))
+        by_source = new_days_by_source(landing.root, warehouse.get())
+        days = set().union(*by_source.values())
+        window = clip(days, partitions) or clip({_today(partitions)}, partitions)  # unreadable files still load
+        run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed]).encode()).hexdigest()[:16]
+        return dg.RunRequest(
+            run_key=run_key,
+            tags={
+                **window.tags(),
+                DAYS_TAG: str(window),
+                SOURCES_TAG: ",".join(sorted(by_source)),
+                "onodig/new_files": str(len(changed)),
+            },
+        )
+
+    @dg.run_status_sensor(
+        name=LINK_SENSOR,
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[jobs[INGEST_JOB]],
+        request_job=jobs[LINK_JOB],
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="After days are loaded, classify and link everything again (cases span days).",
+    )
+    def classify_after_ingest(context: dg.RunStatusSensorContext):
+        tags = context.dagster_run.tags
+        days = tags.get(DAYS_TAG) or f"{tags.get(RANGE_START)}..{tags.get(RANGE_END)}"
+        carried = {DAYS_TAG: days} | ({SOURCES_TAG: tags[SOURCES_TAG]} if SOURCES_TAG in tags else {})
+        return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=carried)
+
+    @dg.run_status_sensor(
+        name=PUBLISH_SENSOR,
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[jobs[LINK_JOB]],
+        request_job=jobs[PUBLISH_JOB],
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="After classify_and_link, rebuild the weeks its days re-open: the first changed week and "
+        "every later one (look-back windows carry a change forward); every week when case events changed "
+        "(decision times are medians over all weeks) or the run had no day range.",
+    )
+    def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+        tags = context.dagster_run.tags
+        days, sources = tags.get(DAYS_TAG), tags.get(SOURCES_TAG)
+        changed = Window.parse(days) if days and "None" not in days else None
+        weeks = reopened_weeks(changed, data_weeks(warehouse.get()), set(sources.split(",")) if sources else None)
+        if weeks is None:
+            return dg.SkipReason("no weeks with inquiries to publish")
+        return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=weeks.tags())
+
+    return [new_landing_files, classify_after_ingest, publish_after_classify]
+
+
+def _today(partitions: dg.TimeWindowPartitionsDefinition):
+    from datetime import date
+
+    return date.fromisoformat(partitions.get_last_partition_key())

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 DEFAULT_DATA = "data"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FIRST_DAY = date(2025, 1, 1)
 DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata" / "swefaq_questions.csv"
 
 
@@ -31,6 +33,7 @@ class Settings:
     smtp_password_set: bool = False  # the password itself is only ever read through dg.EnvVar
     executor: str = "in_process"  # or "multiprocess" (PostgreSQL only: DuckDB has one writer)
     max_concurrent: int = 0  # multiprocess: steps at once; 0 means the number of cores
+    first_day: date = DEFAULT_FIRST_DAY  # the first daily partition; its Monday starts the weekly ones
 
     @property
     def model_dir(self) -> Path:
@@ -74,4 +77,18 @@ def resolve(
         smtp_password_set=bool(env.get("ONODIG_SMTP_PASSWORD")),
         executor=env.get("ONODIG_EXECUTOR", "in_process"),
         max_concurrent=int(env.get("ONODIG_MAX_CONCURRENT", "0")),
+        first_day=_first_day(env.get("ONODIG_FIRST_DAY")),
     )
+
+
+class BadSetting(ValueError):
+    pass
+
+
+def _first_day(value: str | None) -> date:
+    if not value:
+        return DEFAULT_FIRST_DAY
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadSetting(f"ONODIG_FIRST_DAY must be a date, YYYY-MM-DD (got {value!r})") from None

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.definitions import ALL_JOB, defs
+from pipelines.definitions import INGEST_JOB, LINK_JOB, PUBLISH_JOB, defs
 
 
 def test_definitions_load_with_every_asset_grouped_and_described():
@@ -40,7 +40,27 @@ def test_quality_checks_exist_and_blocking_ones_guard_publishing():
         "macro_f1_above_floor",
         "grain_is_unique",
     } <= check_keys
-    assert defs.resolve_job_def(ALL_JOB).name == ALL_JOB
+    publish = defs.resolve_job_def(PUBLISH_JOB)
+    assert {k.path[0] for k in publish.asset_layer.executable_asset_keys} == {"marts", "reports"}
+
+
+def test_each_job_holds_one_kind_of_partition_and_together_they_hold_every_asset():
+    graph = defs.resolve_asset_graph()
+    kinds, covered = {}, set()
+    for name in (INGEST_JOB, LINK_JOB, PUBLISH_JOB):
+        job = defs.resolve_job_def(name)
+        keys = job.asset_layer.executable_asset_keys
+        covered |= set(keys)
+        kinds[name] = {type(graph.get(k).partitions_def).__name__ for k in keys}
+    assert kinds == {
+        INGEST_JOB: {"DailyPartitionsDefinition"},
+        LINK_JOB: {"NoneType"},
+        PUBLISH_JOB: {"WeeklyPartitionsDefinition", "NoneType"},  # the reports: the latest week
+    }
+    assert covered == set(graph.get_all_asset_keys())
+    weeks = graph.get(dg.AssetKey(["marts", "avoidable_demand_weekly"])).partitions_def
+    assert weeks.get_first_partition_window().start.weekday() == 0  # weeks start on Mondays, like week_start
+    assert str(weeks.timezone) == "Europe/Stockholm"
 
 
 def test_definitions_load_with_a_multiprocess_executor_for_postgresql():
@@ -55,8 +75,8 @@ def test_definitions_load_with_a_multiprocess_executor_for_postgresql():
         "ONODIG_WAREHOUSE_URL": "postgresql+psycopg://onodig@db.example/onodig",
     }
     parallel = build_definitions(resolve(environ=environ))
-    job = parallel.resolve_job_def(ALL_JOB)
-    assert job.executor_def.name == "multiprocess"
+    for name in (INGEST_JOB, LINK_JOB, PUBLISH_JOB):
+        assert parallel.resolve_job_def(name).executor_def.name == "multiprocess"
     assert len(parallel.resolve_asset_graph().get_all_asset_keys()) == len(
         defs.resolve_asset_graph().get_all_asset_keys()
     )

@@ -4,6 +4,7 @@ import email
 import email.policy
 import re
 import shutil
+from datetime import date
 
 import dagster as dg
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pipelines.definitions import build_definitions
+from pipelines.orchestration import run_in_order
 from pipelines.settings import resolve
 from tests.servers import free_port
 from warehouse import Warehouse
@@ -22,6 +24,7 @@ HASH_COLUMNS = {"row_hash", "sha256", "citizen_key"}  # hex digests, checked by 
 
 
 BACKENDS = ["duckdb", "postgresql"]
+FIRST_DAY = date(2026, 1, 1)  # before the generator's first day
 
 
 class Mailbox:
@@ -50,10 +53,9 @@ def pipeline_run(landing, truth_path, model_dir, data, warehouse_url, environ=No
     settings = resolve(landing=str(landing), data_dir=str(data), warehouse_url=warehouse_url, environ=environ or {})
     shutil.copytree(model_dir, settings.model_dir)  # the session's trained model: same corpus, same version
     defs = build_definitions(settings)
-    assets = list(defs.assets) + list(defs.asset_checks)
 
     def materialize():
-        return dg.materialize(assets, resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
+        return run_in_order(defs, dg.DagsterInstance.ephemeral(), Warehouse(settings.warehouse_url), landing, FIRST_DAY)
 
     first = materialize()
     store = Warehouse(settings.warehouse_url)

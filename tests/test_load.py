@@ -1,15 +1,23 @@
-"""Loading is incremental and idempotent: nothing counted twice, nothing lost."""
+"""Loading a window of days is idempotent: nothing counted twice, nothing lost, other days untouched."""
 
 import gzip
 import shutil
+from datetime import date
+from functools import partial
 
-from ingestion.load import MANIFEST, QUARANTINE, load_source
+from ingestion.load import MANIFEST, QUARANTINE, load_window
+
+MARCH = (date(2026, 3, 1), date(2026, 4, 1))  # every row these tests write is in March 2026
 
 HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
 
 
-def contacts(ids, text="Har ni fått min ansökan?"):
-    return HEADER + "".join(f"{i};phone;2026-03-02 08:15;850312-1234;Bygglov;60;;;{text} {i}\n" for i in ids)
+def contacts(ids, text="Har ni fått min ansökan?", day="2026-03-02"):
+    return HEADER + "".join(f"{i};phone;{day} 08:15;850312-1234;Bygglov;60;;;{text} {i}\n" for i in ids)
+
+
+def load_source(source, landing, warehouse, pseudonymiser, window=MARCH):
+    return load_window(source, landing, warehouse, pseudonymiser, *window)
 
 
 def landing_with(tmp_path, files):
@@ -32,7 +40,7 @@ def test_running_twice_changes_nothing(tmp_path, warehouse, pseudonymiser):
     before = counts(warehouse)
     second = load_source("contacts", landing, warehouse, pseudonymiser)
     assert (first.rows_loaded, first.files_loaded) == (3, 2)
-    assert (second.rows_loaded, second.files_loaded, second.files_skipped) == (0, 0, 2)
+    assert (second.rows_loaded, second.files_loaded, second.files_reread) == (3, 0, 2)  # the window rebuilt
     assert counts(warehouse) == before == (3, 0)
     assert warehouse.scalar(f"select count(*) from {MANIFEST}") == 2
 
@@ -42,7 +50,7 @@ def test_a_redelivered_file_under_another_name_is_skipped(tmp_path, warehouse, p
     load_source("contacts", landing, warehouse, pseudonymiser)
     shutil.copy(landing / "contacts" / "a.csv", landing / "contacts" / "a_resend.csv")
     report = load_source("contacts", landing, warehouse, pseudonymiser)
-    assert report.files_skipped == 2 and report.rows_loaded == 0
+    assert report.files_skipped == 1 and report.files_reread == 1 and report.files_loaded == 0
     assert counts(warehouse) == (2, 0)
 
 
@@ -53,7 +61,7 @@ def test_the_same_rows_in_another_encoding_and_packing_are_not_double_counted(tm
     (landing / "contacts" / "again.csv.gz").write_bytes(gzip.compress(text.encode("cp1252")))
     (landing / "contacts" / "more.csv").write_text(contacts(["C2", "C3"], text="Fråga om ärende"), encoding="utf-8")
     report = load_source("contacts", landing, warehouse, pseudonymiser)
-    assert report.rows_loaded == 1 and report.rows_already_loaded == 3
+    assert report.rows_loaded == 3 and report.rows_already_loaded == 3  # C1, C2 from a.csv, C3 from more.csv
     assert counts(warehouse) == (3, 0)
 
 
@@ -66,6 +74,8 @@ def test_a_changed_row_in_a_later_file_is_quarantined_not_overwritten(tmp_path, 
     reason = warehouse.scalar(f"select reason from {QUARANTINE}")
     assert reason == "duplicate contact_id with different content (first loaded from a.csv)"
     assert warehouse.scalar("select text from landed_contacts") == "Har ni fått min ansökan? C1"
+    load_source("contacts", landing, warehouse, pseudonymiser)  # the clash belongs to its day: replaced, not added
+    assert counts(warehouse) == (1, 1)
 
 
 def test_an_unreadable_file_is_quarantined_and_the_others_still_load(tmp_path, warehouse, pseudonymiser):
@@ -90,3 +100,30 @@ def test_case_events_keyed_by_content_load_once(tmp_path, warehouse, pseudonymis
     (folder / "b.csv").write_text(text + "BYGG 1;Bygglov;;closed;2026-03-21 10:00\n", encoding="utf-8")
     report = load_source("cases", tmp_path / "landing", warehouse, pseudonymiser)
     assert report.rows_loaded == 3 and report.rows_already_loaded == 2
+
+
+def test_a_window_replaces_its_own_days_and_leaves_the_others(tmp_path, warehouse, pseudonymiser):
+    landing = landing_with(
+        tmp_path, {"d1.csv": contacts(["C1", "C2"], day="2026-03-02"), "d2.csv": contacts(["C3"], day="2026-03-03")}
+    )
+    load = partial(load_source, "contacts", landing, warehouse, pseudonymiser)
+    first = load(window=(date(2026, 3, 2), date(2026, 3, 3)))  # 2 March only: both files are new, one is for later
+    assert (first.rows_loaded, first.files_loaded, first.rows_outside_window) == (2, 2, 1)
+    assert first.days == {date(2026, 3, 2)}
+    second = load(window=(date(2026, 3, 3), date(2026, 3, 4)))  # 3 March: only the file that holds it is read
+    assert (second.rows_loaded, second.files_reread, second.files_loaded) == (1, 1, 0)
+    again = load(window=(date(2026, 3, 2), date(2026, 3, 3)))
+    assert again.rows_loaded == 2 and counts(warehouse) == (3, 0)
+    days = warehouse.read("select sha256, first_day, last_day from " + MANIFEST)
+    assert sorted(str(d)[:10] for d in days["first_day"]) == ["2026-03-02", "2026-03-03"]
+
+
+def test_a_late_file_lands_in_the_day_it_is_about(tmp_path, warehouse, pseudonymiser):
+    landing = landing_with(tmp_path, {"contacts_0302.csv": contacts(["C1"], day="2026-03-02")})
+    load_source("contacts", landing, warehouse, pseudonymiser)
+    (landing / "contacts" / "contacts_0320_late.csv").write_text(contacts(["C9"], day="2026-03-02"), encoding="utf-8")
+    report = load_source("contacts", landing, warehouse, pseudonymiser, window=(date(2026, 3, 2), date(2026, 3, 3)))
+    assert report.rows_loaded == 2 and report.days == {date(2026, 3, 2)}
+    started = warehouse.read("select contact_id, started_at from landed_contacts order by contact_id")
+    assert started["contact_id"].tolist() == ["C1", "C9"]
+    assert {str(t)[:10] for t in started["started_at"]} == {"2026-03-02"}

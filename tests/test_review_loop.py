@@ -7,6 +7,7 @@ import pandas as pd
 
 from generator.landing import GeneratorConfig, write_landing
 from pipelines.definitions import build_definitions
+from pipelines.orchestration import run_in_order
 from pipelines.settings import resolve
 from tests.test_end_to_end import materialization_metadata
 from warehouse import Warehouse
@@ -18,10 +19,10 @@ def test_corrections_override_labels_and_join_the_training_data(tmp_path, model_
     settings = resolve(landing=str(landing), data_dir=str(tmp_path / "data"), environ={})
     shutil.copytree(model_dir, settings.model_dir)
     defs = build_definitions(settings)
-    assets = list(defs.assets) + list(defs.asset_checks)
 
     def run():
-        return dg.materialize(assets, resources=defs.resources, instance=dg.DagsterInstance.ephemeral())
+        store = Warehouse(settings.warehouse_url)
+        return run_in_order(defs, dg.DagsterInstance.ephemeral(), store, landing, settings.first_day)
 
     first = run()
     assert first.success

@@ -7,22 +7,27 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from pipelines.definitions import defs
-from pipelines.jobs import ALL_JOB, INGEST_JOB
-from pipelines.resources import LandingResource
-from pipelines.schedules import WEEKLY_SCHEDULE, weekly_publication
-from pipelines.sensors import new_landing_files
+from pipelines.definitions import build_definitions, defs
+from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from pipelines.orchestration import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
+from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.schedules import WEEKLY_SCHEDULE
+from pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PUBLISH_SENSOR
+from pipelines.settings import resolve
+
+HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
 
 
-def test_weekly_schedule_runs_monday_six_stockholm_time():
-    assert weekly_publication.execution_timezone == "Europe/Stockholm"
-    assert weekly_publication.job_name == ALL_JOB
+def test_weekly_schedule_runs_monday_six_stockholm_time_for_the_week_just_ended():
+    schedule = defs.resolve_schedule_def(WEEKLY_SCHEDULE)
+    assert schedule.execution_timezone == "Europe/Stockholm"
+    assert schedule.job_name == PUBLISH_JOB
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
     )
-    requests = list(weekly_publication.evaluate_tick(context).run_requests)
+    requests = list(schedule.evaluate_tick(context).run_requests)
     assert len(requests) == 1
-    schedule = defs.resolve_schedule_def(WEEKLY_SCHEDULE)
+    assert (requests[0].tags[RANGE_START], requests[0].tags[RANGE_END]) == ("2026-11-23", "2026-11-23")
     assert schedule.cron_schedule == "0 6 * * 1"
     # across the switch to summer time (29 March 2026) it stays 06:00 in Stockholm
     ticks = cron_string_iterator(
@@ -35,30 +40,98 @@ def test_weekly_schedule_runs_monday_six_stockholm_time():
     assert (first.utcoffset().total_seconds(), second.utcoffset().total_seconds()) == (3600, 7200)
 
 
-def test_sensor_starts_ingestion_once_per_new_file(tmp_path):
-    landing = LandingResource(path=str(tmp_path))
+def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
+    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+    resources = {
+        "landing": LandingResource(path=str(tmp_path)),
+        "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
+    }
     (tmp_path / "contacts").mkdir()
-    context = dg.build_sensor_context(resources={"landing": landing})
-    assert isinstance(new_landing_files(context), dg.SkipReason)
+    context = dg.build_sensor_context(resources=resources)
+    assert isinstance(sensor(context), dg.SkipReason)
 
-    (tmp_path / "contacts" / "contacts_20261127.csv").write_text("contact_id;text\n", encoding="utf-8")
-    first = new_landing_files(context)
+    rows = "C1;phone;2026-11-02 09:00;;Bygglov;60;;;Fråga\nC2;phone;2026-10-30 16:00;;Bygglov;60;;;Fråga\n"
+    (tmp_path / "contacts" / "contacts_20261102.csv").write_text(HEADER + rows, encoding="utf-8")
+    first = sensor(context)
     assert isinstance(first, dg.RunRequest) and first.run_key
-    cursor = json.loads(context.cursor)
-    assert list(cursor) == ["contacts/contacts_20261127.csv"]
+    assert (first.tags[RANGE_START], first.tags[RANGE_END]) == ("2026-10-30", "2026-11-02")  # a late row too
+    assert first.tags[DAYS_TAG] == "2026-10-30..2026-11-02"
+    assert list(json.loads(context.cursor)) == ["contacts/contacts_20261102.csv"]
 
-    again = dg.build_sensor_context(resources={"landing": landing}, cursor=context.cursor)
-    assert isinstance(new_landing_files(again), dg.SkipReason)
+    again = dg.build_sensor_context(resources=resources, cursor=context.cursor)
+    assert isinstance(sensor(again), dg.SkipReason)
 
     (tmp_path / "eservice").mkdir()
-    (tmp_path / "eservice" / "eservice_20261127.csv.gz").write_bytes(b"\x1f\x8b")
-    second = new_landing_files(again)
+    (tmp_path / "eservice" / "eservice_20261127.csv.gz").write_bytes(b"\x1f\x8b")  # unreadable: no days
+    second = sensor(again)
     assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
+    # nothing has loaded the contacts yet, so their days are asked for again; the broken file adds none
+    assert (second.tags[RANGE_START], second.tags[RANGE_END]) == ("2026-10-30", "2026-11-02")
 
 
-def test_sensor_and_schedule_are_loaded_with_their_jobs():
-    assert defs.resolve_sensor_def("new_landing_files").job_name == INGEST_JOB
-    ingest_job = defs.resolve_job_def(INGEST_JOB)
-    selected = {key.to_user_string() for key in ingest_job.asset_layer.selected_asset_keys}
-    assert "ingest/landed_contacts" in selected and "marts/avoidable_demand_weekly" in selected
-    assert "classifier/demand_classifier" not in selected  # new files do not retrain the model
+def test_a_new_file_without_readable_days_still_starts_a_load_that_quarantines_it(tmp_path):
+    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+    resources = {
+        "landing": LandingResource(path=str(tmp_path)),
+        "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
+    }
+    (tmp_path / "eservice").mkdir()
+    (tmp_path / "eservice" / "eservice_20261127.csv.gz").write_bytes(b"\x1f\x8b")
+    request = sensor(dg.build_sensor_context(resources=resources))
+    last_day = defs.resolve_job_def(INGEST_JOB).partitions_def.get_last_partition_key()
+    assert request.tags[RANGE_START] == request.tags[RANGE_END] == last_day  # today's partition
+
+
+def _finished_run(instance, job_name, tags, settings):
+    """A real, successful run of a job, as the run-status sensors see it."""
+    definitions = build_definitions(settings)
+    result = definitions.resolve_job_def(job_name).execute_in_process(instance=instance, tags=tags)
+    assert result.success
+    return instance.get_run_by_id(result.run_id), result.get_run_success_event()
+
+
+def test_each_job_success_starts_the_next_with_the_weeks_the_days_reopen(tmp_path):
+    from datetime import date
+
+    import pandas as pd
+
+    from warehouse import Warehouse
+
+    (tmp_path / "landing").mkdir()
+    settings = resolve(landing=str(tmp_path / "landing"), data_dir=str(tmp_path / "data"), environ={})
+    store = Warehouse(settings.warehouse_url)
+    store.replace(
+        "inquiries",
+        pd.DataFrame(
+            {"inquiry_id": ["a", "b"], "occurred_at": pd.to_datetime(["2026-10-06 10:00", "2026-11-18 09:00"])}
+        ),
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    days = {
+        RANGE_START: "2026-10-21",
+        RANGE_END: "2026-10-22",
+        DAYS_TAG: "2026-10-21..2026-10-22",
+        SOURCES_TAG: "contacts",
+    }
+    run, event = _finished_run(instance, INGEST_JOB, days, settings)
+
+    link = defs.resolve_sensor_def(LINK_SENSOR)
+    request = link(dg.build_run_status_sensor_context(LINK_SENSOR, event, instance, run))
+    assert request.tags[DAYS_TAG] == "2026-10-21..2026-10-22" and request.tags[SOURCES_TAG] == "contacts"
+
+    publish = defs.resolve_sensor_def(PUBLISH_SENSOR)
+
+    def weeks_after(tags):
+        linked = dg.DagsterRun(job_name=LINK_JOB, run_id=run.run_id, tags=tags)
+        resources = {"warehouse": WarehouseResource(url=settings.warehouse_url)}
+        request = publish(
+            dg.build_run_status_sensor_context(PUBLISH_SENSOR, event, instance, linked, resources=resources)
+        )
+        return request.tags[RANGE_START], request.tags[RANGE_END]
+
+    # the week of 21 October and every later week with inquiries; the week of 6 October stays as it is
+    assert weeks_after(request.tags) == ("2026-10-19", "2026-11-16")
+    assert date.fromisoformat(weeks_after(request.tags)[0]).weekday() == 0
+    # late case events move the decision-time medians that every week's root causes compare against
+    assert weeks_after({**request.tags, SOURCES_TAG: "cases,contacts"}) == ("2026-10-05", "2026-11-16")
+    assert weeks_after({}) == ("2026-10-05", "2026-11-16")  # a manual run: every week
