@@ -45,7 +45,16 @@ def build_ingest_asset(source: str, partitions: dg.PartitionsDefinition) -> dg.A
     ) -> dg.MaterializeResult:
         store = warehouse.get()
         start, end = window_dates(context)
-        report = load_window(source, landing.root, store, pseudonym.get(), start, end, log=context.log.info)
+        report = load_window(
+            source,
+            landing.root,
+            store,
+            pseudonym.get(),
+            start,
+            end,
+            log=context.log.info,
+            processes=landing.processes_for_parsing,
+        )
         total = (
             store.scalar(f"select count(*) from {staged_table(source)}") if store.has_table(staged_table(source)) else 0
         )

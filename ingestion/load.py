@@ -10,10 +10,14 @@ unreadable rows are quarantined once, when it is first seen, not on every re-rea
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +25,7 @@ from sqlalchemy import text as sa_text
 
 from ingestion.contract import SOURCES
 from ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
-from ingestion.parsing import QUARANTINE_COLUMNS, parse_table
+from ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
 from privacy import Pseudonymiser
 from warehouse import Warehouse
 
@@ -196,8 +200,13 @@ def load_window(
     end: date,
     log: Callable[[str], None] = lambda _msg: None,
     flush_rows: int = 200_000,
+    processes: int = 1,
 ) -> LoadReport:
-    """Rebuild the source's rows for the days ``start`` (inclusive) to ``end`` (exclusive)."""
+    """Rebuild the source's rows for the days ``start`` (inclusive) to ``end`` (exclusive).
+
+    Files are parsed by ``processes`` worker processes (parsing is pure Python and the largest cost
+    of a load); everything that decides what is written happens here, in file order.
+    """
     source = SOURCES[source_name]
     report = LoadReport(source=source_name)
     started, now = time.perf_counter(), datetime.now()
@@ -208,6 +217,7 @@ def load_window(
     batch = _Batch(warehouse, source_name)
     low, high = pd.Timestamp(start), pd.Timestamp(end)
 
+    todo, queued = [], set()  # (path, checksum, manifest entry or None): the files this window reads
     for path in landing_files(landing / source_name):
         report.files_seen += 1
         checksum = file_checksum(path)
@@ -217,10 +227,17 @@ def load_window(
             continue
         if entry is not None and not entry.covers(start, end):
             continue
+        if entry is None and checksum in queued:
+            report.files_skipped += 1  # two copies of one new export in the same delivery
+            continue
+        queued.add(checksum)
+        todo.append((path, checksum, entry))
+
+    parsed_files = parsed_in_order(source_name, [path for path, _c, _e in todo], pseudonymiser, processes)
+    for (path, checksum, entry), parsed in zip(todo, parsed_files, strict=True):
         manifest = None
-        try:
-            parsed = parse_table(source, read_table(path), path.name, pseudonymiser)
-        except UnreadableFile as exc:
+        if isinstance(parsed, UnreadableFile):
+            exc = parsed
             report.files_quarantined += 1
             rejects = pd.DataFrame([{"source": source_name, "file": path.name, "line": pd.NA, "reason": str(exc)}])
             report.count_reasons(rejects)
@@ -269,6 +286,40 @@ def load_window(
         f"(replacing {replaced:,}) in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.rows_quarantined} quarantined"
     )
     return report
+
+
+def _parse_file(source_name: str, path: Path, pseudonymiser: Pseudonymiser) -> ParsedFile | UnreadableFile:
+    try:
+        return parse_table(SOURCES[source_name], read_table(path), path.name, pseudonymiser)
+    except UnreadableFile as exc:
+        return exc
+
+
+def parsed_in_order(
+    source_name: str, paths: list[Path], pseudonymiser: Pseudonymiser, processes: int = 1
+) -> Iterator[ParsedFile | UnreadableFile]:
+    """Each file parsed, in the order given, by up to ``processes`` workers.
+
+    At most two files per worker are parsed ahead of the one being written, so memory stays
+    bounded by a few files however many there are.
+    """
+    if processes <= 1 or len(paths) < 2:
+        for path in paths:
+            yield _parse_file(source_name, path, pseudonymiser)
+        return
+    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
+    context.set_forkserver_preload(["ingestion.parsing"])
+    upcoming = iter(paths)
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        pending = deque(
+            pool.submit(_parse_file, source_name, p, pseudonymiser) for p in islice(upcoming, 2 * processes)
+        )
+        while pending:
+            result = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(_parse_file, source_name, following, pseudonymiser))
+            yield result
 
 
 def _manifest_row(

@@ -18,7 +18,7 @@ from ingestion.files import RawTable, UnreadableFile
 from privacy import Pseudonymiser, mask_text
 
 LOCAL_TZ = "Europe/Stockholm"
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "reason"]
@@ -39,7 +39,7 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     values = values.astype("string")
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     present = values.notna()
-    has_offset = present & values.str.contains(_OFFSET, regex=True, na=False)
+    has_offset = present & values.str.contains(OFFSET, regex=True, na=False)
     local = present & ~has_offset
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "ISO8601"):
         todo = local & out.isna()

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 import dagster as dg
 
 from ingestion.days import new_days, new_files
-from ingestion.load import MANIFEST
 from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 from pipelines.partitions import monday
 from warehouse import Warehouse
@@ -56,14 +55,13 @@ class DayPlan:
 
 
 def plan_days(landing, store: Warehouse, first_day: date, today: date) -> DayPlan:
-    """The days to load: the days new files hold, or, on a warehouse that has loaded nothing, every day.
+    """The days to load: from the first to the last day that new files hold (on a warehouse that
+    has loaded nothing, every file is new). Only those days become partitions of the run: each one
+    costs Dagster an event, so a first load does not mark years of empty days.
 
     A new file without a single readable day (a truncated export) still needs a run to be
     quarantined, so then today is loaded.
     """
-    if not store.has_table(MANIFEST):
-        has_files = any(new_files(landing, store))
-        return DayPlan(Window(first_day, today) if has_files else None)
     if not new_files(landing, store):
         return DayPlan(None)
     days = new_days(landing, store)
@@ -171,7 +169,19 @@ def run_in_order(
         results.append(result)
         if not result.success:
             break
+        if job_name == INGEST_JOB and (outside := rows_outside_window(result)):
+            log(f"{outside:,} row(s) of new files fall outside {window} (before ONODIG_FIRST_DAY or in the future)")
     return RunsInOrder(results)
+
+
+def rows_outside_window(result: dg.ExecuteInProcessResult) -> int:
+    """Rows of newly seen files that the run's days did not hold: not lost, but not loaded either."""
+    per_asset = {}  # a range run records one materialization per partition, each with the run's metadata
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        value = materialization.metadata.get("rows_of_new_files_outside_these_days")
+        per_asset[materialization.asset_key] = int(value.value) if value is not None else 0
+    return sum(per_asset.values())
 
 
 def one_week(day: date) -> Window:

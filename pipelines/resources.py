@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -29,10 +30,15 @@ class LandingResource(dg.ConfigurableResource):
     """The landing folder: one sub-folder per source, an optional processes.yaml and corrections.csv."""
 
     path: str
+    parse_processes: int = 0  # worker processes that parse landing files; 0: one per core
 
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+    @property
+    def processes_for_parsing(self) -> int:
+        return self.parse_processes or os.cpu_count() or 1
 
     def processes(self) -> ProcessMap:
         return ProcessMap.for_landing(self.root)

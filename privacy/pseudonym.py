@@ -38,6 +38,10 @@ class Pseudonymiser:
         self._key = key.encode("utf-8")
         self._cache: dict[str, str] = {}
 
+    def __reduce__(self):
+        """Sent to a worker process as its key alone: the cache stays behind."""
+        return (Pseudonymiser, (self._key.decode("utf-8"),))
+
     def pseudonym(self, value: str | None) -> str | None:
         if value is None or value != value or not str(value).strip():
             return None

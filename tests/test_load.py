@@ -127,3 +127,18 @@ def test_a_late_file_lands_in_the_day_it_is_about(tmp_path, warehouse, pseudonym
     started = warehouse.read("select contact_id, started_at from landed_contacts order by contact_id")
     assert started["contact_id"].tolist() == ["C1", "C9"]
     assert {str(t)[:10] for t in started["started_at"]} == {"2026-03-02"}
+
+
+def test_files_parsed_by_worker_processes_load_the_same_rows(tmp_path, warehouse, pseudonymiser):
+    from warehouse import Warehouse
+
+    files = {f"d{i}.csv": contacts([f"C{i}{j}" for j in range(3)], day=f"2026-03-0{i}") for i in range(1, 6)}
+    files["bad.csv.gz"] = ""
+    landing = landing_with(tmp_path, files)
+    (landing / "contacts" / "bad.csv.gz").write_bytes(b"\x1f\x8b\x08")
+    parallel = Warehouse(f"duckdb:///{tmp_path / 'parallel.duckdb'}")
+    one = load_window("contacts", landing, warehouse, pseudonymiser, *MARCH, processes=1)
+    two = load_window("contacts", landing, parallel, pseudonymiser, *MARCH, processes=2)
+    assert (one.rows_loaded, one.files_quarantined) == (two.rows_loaded, two.files_quarantined) == (15, 1)
+    query = "select contact_id, citizen_key, text, source_file from landed_contacts order by contact_id"
+    assert warehouse.read(query).equals(parallel.read(query))
