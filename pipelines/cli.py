@@ -61,7 +61,10 @@ def prepare_dagster_home(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        # one run at a time: the sensors chain load, link and publish, and DuckDB has one writer
+        config.write_text(
+            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
+        )
 
 
 def run_pipeline(settings, stream=sys.stdout) -> bool:
