@@ -40,12 +40,16 @@ def test_weekly_schedule_runs_monday_six_stockholm_time_for_the_week_just_ended(
     assert (first.utcoffset().total_seconds(), second.utcoffset().total_seconds()) == (3600, 7200)
 
 
-def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
-    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
-    resources = {
+def sensor_resources(tmp_path) -> dict:
+    return {
         "landing": LandingResource(path=str(tmp_path)),
         "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
     }
+
+
+def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
+    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+    resources = sensor_resources(tmp_path)
     (tmp_path / "contacts").mkdir()
     context = dg.build_sensor_context(resources=resources)
     assert isinstance(sensor(context), dg.SkipReason)
@@ -71,10 +75,7 @@ def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
 
 def test_a_new_file_without_readable_days_still_starts_a_load_that_quarantines_it(tmp_path):
     sensor = defs.resolve_sensor_def(LANDING_SENSOR)
-    resources = {
-        "landing": LandingResource(path=str(tmp_path)),
-        "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
-    }
+    resources = sensor_resources(tmp_path)
     (tmp_path / "eservice").mkdir()
     (tmp_path / "eservice" / "eservice_20261127.csv.gz").write_bytes(b"\x1f\x8b")
     request = sensor(dg.build_sensor_context(resources=resources))
