@@ -64,7 +64,8 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         if not changed:
             return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
         context.update_cursor(json.dumps(current, sort_keys=True))
-        by_source = new_days_by_source(landing.root, warehouse.get())
+        with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
+            by_source = new_days_by_source(landing.root, store)
         days = set().union(*by_source.values())
         window = clip(days, partitions) or clip({_today(partitions)}, partitions)  # unreadable files still load
         run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed]).encode()).hexdigest()[:16]
@@ -106,7 +107,8 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         tags = context.dagster_run.tags
         days, sources = tags.get(DAYS_TAG), tags.get(SOURCES_TAG)
         changed = Window.parse(days) if days and "None" not in days else None
-        weeks = reopened_weeks(changed, data_weeks(warehouse.get()), set(sources.split(",")) if sources else None)
+        with warehouse.get() as store:
+            weeks = reopened_weeks(changed, data_weeks(store), set(sources.split(",")) if sources else None)
         if weeks is None:
             return dg.SkipReason("no weeks with inquiries to publish")
         return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=weeks.tags())

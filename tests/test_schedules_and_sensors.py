@@ -2,6 +2,8 @@
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -60,6 +62,9 @@ def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
     assert isinstance(first, dg.RunRequest) and first.run_key
     assert (first.tags[RANGE_START], first.tags[RANGE_END]) == ("2026-10-30", "2026-11-02")  # a late row too
     assert first.tags[DAYS_TAG] == "2026-10-30..2026-11-02"
+    # the sensor's process has let go of the DuckDB file: the run it starts, another process, can write
+    write = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('create table run_writes (x int)')"
+    assert subprocess.run([sys.executable, "-c", write, str(tmp_path / "w.duckdb")], timeout=60).returncode == 0
     assert list(json.loads(context.cursor)) == ["contacts/contacts_20261102.csv"]
 
     again = dg.build_sensor_context(resources=resources, cursor=context.cursor)

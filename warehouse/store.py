@@ -76,6 +76,17 @@ class Warehouse:
             raise BadWarehouseUrl(f"no SQLAlchemy driver for {parsed.drivername!r}: {exc}") from exc
         self.dialect = self.engine.dialect.name
 
+    def close(self) -> None:
+        """Let go of pooled connections: a DuckDB file stays locked by this process while one is open,
+        so a long-lived process (a sensor's code server) must close before a run can write."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
     @property
     def is_duckdb(self) -> bool:
         return self.dialect == "duckdb"
