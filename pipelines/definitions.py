@@ -13,7 +13,7 @@ import dagster as dg
 from assets.classify import classifier_correction, classifier_evaluation, demand_classifier
 from assets.config_tables import config_tables
 from assets.demand import inquiries, review_queue
-from assets.ingest import build_ingest_assets, ingest_checks
+from assets.ingest import build_ingest_assets
 from assets.publish import process_reports
 from assets.sql_models import build_sql_assets
 from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
@@ -92,7 +92,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     jobs = build_jobs(executor_for(settings))
     return dg.Definitions(
         assets=[*python_assets, *sql_assets, *reports],
-        asset_checks=ingest_checks,
         jobs=list(jobs.values()),
         schedules=[build_schedule(jobs)],
         sensors=build_sensors(days, jobs),

@@ -37,3 +37,26 @@ def test_chunked_validation_adds_up_and_takes_uniqueness_from_the_database():
     assert unique_columns("landed_contacts") == ["contact_id"]
     repeated = validate_in_chunks("landed_contacts", [contacts(3)], {"contact_id": 2})
     assert "expect_column_values_to_be_unique(contact_id)" in repeated.failed
+
+
+def test_a_load_validates_the_days_it_loaded_and_ids_across_all_days(tmp_path, warehouse, pseudonymiser):
+    from datetime import date
+
+    from assets.ingest import window_quality
+    from ingestion.load import load_window
+
+    folder = tmp_path / "landing" / "contacts"
+    folder.mkdir(parents=True)
+    header = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
+    (folder / "a.csv").write_text(
+        header + "C1;phone;2026-03-02 08:00;;Bygglov;60;;;Fråga\nC2;phone;2026-03-03 08:00;;Bygglov;60;;;Fråga\n",
+        encoding="utf-8",
+    )
+    load_window("contacts", tmp_path / "landing", warehouse, pseudonymiser, date(2026, 3, 1), date(2026, 4, 1))
+    # a row that slipped past masking on 3 March, and an id repeated on 2 March
+    warehouse.execute("update landed_contacts set text = 'ring 19850312-1234' where contact_id = 'C2'")
+    assert window_quality(warehouse, "contacts", date(2026, 3, 2), date(2026, 3, 3)).passed
+    bad_day = window_quality(warehouse, "contacts", date(2026, 3, 3), date(2026, 3, 4))
+    assert not bad_day.passed and bad_day.metadata["rows"].value == 1
+    warehouse.execute("update landed_contacts set contact_id = 'C1', text = 'Fråga'")
+    assert not window_quality(warehouse, "contacts", date(2026, 3, 2), date(2026, 3, 3)).passed  # ids: all days
