@@ -64,8 +64,13 @@ def build_sql_asset(
         store = warehouse.get()
         if model.partition_by:
             start, end = window_dates(context)
-            window_rows, rows = run_model_window(model, store, start, end)
+            window_rows, rows, recreated = run_model_window(model, store, start, end)
             context.log.info(f"{model.layer}.{model.name}: {window_rows:,} rows for {start}..{end}, {rows:,} in all")
+            if recreated:
+                context.log.warning(
+                    f"{model.name}: its columns changed, so the table was created again with these weeks only; "
+                    "backfill the other weeks (onodig run does all of them)"
+                )
             metadata = {
                 "rows": dg.MetadataValue.int(rows),
                 "rows_in_these_weeks": dg.MetadataValue.int(window_rows),

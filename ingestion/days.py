@@ -88,8 +88,3 @@ def new_days_by_source(landing: Path, warehouse: Warehouse) -> dict[str, set[dat
         source_name: set().union(*(file_days(path, source_name) for path in paths))
         for source_name, paths in new_files(landing, warehouse).items()
     }
-
-
-def new_days(landing: Path, warehouse: Warehouse) -> set[date]:
-    """Every day that a new file in any source has rows for."""
-    return set().union(*new_days_by_source(landing, warehouse).values())

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 
-from ingestion.days import new_days, new_files
+from ingestion.days import new_days_by_source
 from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from pipelines.partitions import monday
+from pipelines.partitions import TIMEZONE, monday
 from warehouse import Warehouse
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -62,9 +64,10 @@ def plan_days(landing, store: Warehouse, first_day: date, today: date) -> DayPla
     A new file without a single readable day (a truncated export) still needs a run to be
     quarantined, so then today is loaded.
     """
-    if not new_files(landing, store):
+    by_source = new_days_by_source(landing, store)
+    if not by_source:
         return DayPlan(None)
-    days = new_days(landing, store)
+    days = set().union(*by_source.values())
     inside = sorted(d for d in days if first_day <= d <= today)
     early, late = sum(d < first_day for d in days), sum(d > today for d in days)
     if not inside:
@@ -96,16 +99,11 @@ def reopened_weeks(changed: Window | None, weeks: Window | None, sources: set[st
 
 
 def _as_date(value) -> date:
-    import pandas as pd
-
     return pd.Timestamp(value).date()
 
 
 def stockholm_today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 @dataclass

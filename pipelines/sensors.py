@@ -6,6 +6,7 @@
 
 import hashlib
 import json
+from datetime import date
 
 import dagster as dg
 
@@ -116,7 +117,5 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
     return [new_landing_files, classify_after_ingest, publish_after_classify]
 
 
-def _today(partitions: dg.TimeWindowPartitionsDefinition):
-    from datetime import date
-
+def _today(partitions: dg.TimeWindowPartitionsDefinition) -> date:
     return date.fromisoformat(partitions.get_last_partition_key())

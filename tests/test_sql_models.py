@@ -67,3 +67,36 @@ def test_a_misspelt_yml_test_is_an_error_not_a_silent_skip(tmp_path):
     (tmp_path / "marts" / "m.yml").write_text("columns:\n  - name: x\n    tests: [uniqe]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown test 'uniqe'"):
         discover(tmp_path)
+
+
+def test_a_weekly_window_is_replaced_and_the_other_weeks_are_left_alone(warehouse, tmp_path):
+    from dataclasses import replace
+    from datetime import date
+
+    from warehouse.sql_models import run_model_window
+
+    given(
+        warehouse,
+        inquiries(
+            {"inquiry_id": "contacts:1", "occurred_at": "2026-03-02 08:00"},
+            {"inquiry_id": "contacts:2", "occurred_at": "2026-03-10 08:00"},
+        ),
+    )
+    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
+    assert weekly.partition_by == "week_start"
+    second_week = (date(2026, 3, 9), date(2026, 3, 16))
+    assert run_model_window(weekly, warehouse, *second_week) == (1, 1, False)  # only its own week
+    assert run_model_window(weekly, warehouse, date(2026, 3, 2), date(2026, 3, 9)) == (1, 2, False)
+    first = warehouse.read("select * from avoidable_demand_weekly order by week_start")
+    assert run_model_window(weekly, warehouse, *second_week)[:2] == (1, 2)  # twice: the same rows
+    pd.testing.assert_frame_equal(first, warehouse.read("select * from avoidable_demand_weekly order by week_start"))
+    # a late inquiry in each week; only the second week is rebuilt, so only it counts its late one
+    for late, like in (("contacts:8", "contacts:1"), ("contacts:9", "contacts:2")):
+        warehouse.execute(
+            f"insert into inquiries select * replace ('{late}' as inquiry_id) from inquiries where inquiry_id = '{like}'"
+        )
+    run_model_window(weekly, warehouse, *second_week)
+    counts = warehouse.read("select week_start, inquiries from avoidable_demand_weekly order by week_start")
+    assert counts["inquiries"].tolist() == [1, 2]
+    fewer = replace(weekly, sql=f"select process, week_start, inquiries from ({weekly.sql}) as w")
+    assert run_model_window(fewer, warehouse, *second_week) == (1, 1, True)  # columns changed: created again

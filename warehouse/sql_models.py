@@ -123,13 +123,14 @@ def run_model(model: SqlModel, warehouse: Warehouse) -> int:
         return int(conn.exec_driver_sql(f'select count(*) from "{model.name}"').scalar())
 
 
-def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: date) -> tuple[int, int]:
+def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: date) -> tuple[int, int, bool]:
     """Rebuild the rows of a partitioned model whose ``partition_by`` falls in [start, end).
 
     Delete the window, then insert the model's rows for it, in one transaction: a window run twice
     gives the same table, and the weeks outside it are not touched. The table is created from the
-    query's shape on first use, and again if the model's columns have changed (the run says so:
-    the other weeks then need a backfill). Returns (rows in the window, rows in the table).
+    query's shape on first use, and again if the model's columns have changed, which the caller
+    must report: the other weeks then need a backfill. Returns (rows in the window, rows in the
+    table, whether the table was created again).
     """
     column = model.partition_by
     select = transpile(model.sql, warehouse.dialect)
@@ -138,15 +139,18 @@ def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: da
     table = f'"{model.name}"'
     with warehouse.connect() as conn:
         shape = list(conn.exec_driver_sql(f"select * from ({windowed}) as shape limit 0").keys())
-        if warehouse.has_table(model.name) and warehouse.columns(model.name) != shape:
+    exists = warehouse.has_table(model.name)
+    recreated = exists and warehouse.columns(model.name) != shape
+    with warehouse.connect() as conn:
+        if recreated:
             conn.exec_driver_sql(f"drop table {table}")
-        if not warehouse.has_table(model.name):
+        if recreated or not exists:
             conn.exec_driver_sql(f"create table {table} as select * from ({windowed}) as shape limit 0")
         conn.exec_driver_sql(f"delete from {table} where {bounds}")
         conn.exec_driver_sql(f"insert into {table} {windowed}")
         in_window = int(conn.exec_driver_sql(f"select count(*) from {table} where {bounds}").scalar())
         total = int(conn.exec_driver_sql(f"select count(*) from {table}").scalar())
-    return in_window, total
+    return in_window, total, recreated
 
 
 def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:
