@@ -265,6 +265,9 @@ def cmd_serve(args) -> int:
         str(REPO_ROOT / "workspace.yaml"),
     ]
     print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it")
+    # A shell starting us in the background ignores SIGINT for us, and an ignored signal stays ignored
+    # across exec: take it back, so that dagster dev shuts its children down on the SIGINT we send.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # its own session, so stopping it stops the webserver, daemon and code servers it starts too
     process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)
     signal.signal(signal.SIGTERM, lambda *_: stop_process_group(process))
