@@ -7,6 +7,7 @@ from ingestion.load import QUARANTINE, load_window, staged_table
 from pipelines.partitions import window_dates
 from pipelines.resources import LandingResource, PseudonymResource, WarehouseResource
 from quality.suites import unique_columns, validate_in_chunks
+from warehouse.store import in_window
 
 SOURCES = ("contacts", "eservice", "cases", "invoices")
 DESCRIPTIONS = {
@@ -112,9 +113,10 @@ def window_quality(store, source: str, start, end) -> dg.AssetCheckResult:
         column: int(store.scalar(f"select count({column}) - count(distinct {column}) from {table}"))
         for column in unique_columns(table)
     }
-    day = SOURCE_DEFS[source].day
-    where = f"where {day} >= timestamp '{start} 00:00:00' and {day} < timestamp '{end} 00:00:00'"
-    result = validate_in_chunks(table, store.read_chunks(f"select * from {table} {where}", rows=200_000), duplicates)
+    where = in_window(SOURCE_DEFS[source].day, start, end)
+    result = validate_in_chunks(
+        table, store.read_chunks(f"select * from {table} where {where}", rows=200_000), duplicates
+    )
     return dg.AssetCheckResult(
         check_name=quality_check_name(source),
         passed=result.success,

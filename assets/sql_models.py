@@ -40,6 +40,10 @@ def build_sql_asset(
     model: SqlModel, tables: dict[str, dg.AssetKey], weekly: dg.PartitionsDefinition | None = None
 ) -> dg.AssetsDefinition:
     key = dg.AssetKey([model.layer, model.name])
+    if model.partition_by and weekly is None:
+        raise ValueError(
+            f"{model.path.name} is partitioned by {model.partition_by}, but no weekly partitions were given"
+        )
     missing = [t for t in model.depends_on if t not in tables]
     if missing:
         raise ValueError(f"{model.path.name} reads {missing}, which no asset writes")

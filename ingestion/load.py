@@ -28,9 +28,11 @@ from ingestion.files import UnreadableFile, file_checksum, landing_files, read_t
 from ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
 from privacy import Pseudonymiser
 from warehouse import Warehouse
+from warehouse.store import in_window
 
 MANIFEST = "ingest_manifest"
 QUARANTINE = "quarantine"
+CLASH_COLUMNS = [*QUARANTINE_COLUMNS, "day"]  # a clash belongs to its row's day: re-running the day replaces it
 
 
 def staged_table(source: str) -> str:
@@ -86,7 +88,8 @@ def known_files(warehouse: Warehouse, source: str) -> dict[str, KnownFile]:
     }
 
 
-def _day_range(days: pd.Series) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def _day_range(days: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day, or NaT twice for a file without a valid row."""
     present = days.dropna()
     return (present.min(), present.max()) if len(present) else (pd.NaT, pd.NaT)
 
@@ -109,12 +112,12 @@ def _against_warehouse(
     A clash is quarantined with its day, so that re-running that day replaces it rather than adds to it.
     """
     if frame.empty or not known:
-        return frame, 0, pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "day"])
+        return frame, 0, pd.DataFrame(columns=CLASH_COLUMNS)
     loaded = [known.get(k) for k in frame[key].tolist()]
     loaded_hash = pd.Series([entry[0] if entry else None for entry in loaded], index=frame.index, dtype="string")
     if key == "row_hash":  # rows keyed by their content: a repeat is the same row, never a clash
         same = loaded_hash.notna()
-        return frame[~same], int(same.sum()), pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "day"])
+        return frame[~same], int(same.sum()), pd.DataFrame(columns=CLASH_COLUMNS)
     same = (loaded_hash == frame["row_hash"]).fillna(False).astype(bool)
     clash = loaded_hash.notna() & ~same
     rejects = pd.DataFrame(
@@ -129,7 +132,7 @@ def _against_warehouse(
             ],
             "day": frame.loc[clash, day].dt.normalize(),
         },
-        columns=[*QUARANTINE_COLUMNS, "day"],
+        columns=CLASH_COLUMNS,
     )
     return frame[~same & ~clash], int(same.sum()), rejects
 
@@ -175,18 +178,17 @@ class _Batch:
 
 def clear_window(warehouse: Warehouse, source_name: str, start: date, end: date) -> int:
     """Delete the window's staged rows and the clashes quarantined for its days; returns rows deleted."""
-    table, day = staged_table(source_name), SOURCES[source_name].day
-    bounds = {"start": datetime.combine(start, datetime.min.time()), "end": datetime.combine(end, datetime.min.time())}
+    table = staged_table(source_name)
     deleted = 0
     with warehouse.connect() as conn:
         if warehouse.has_table(table):
-            where = f"where {day} >= :start and {day} < :end"
-            deleted = int(conn.execute(sa_text(f"select count(*) from {table} {where}"), bounds).scalar())
-            conn.execute(sa_text(f"delete from {table} {where}"), bounds)
+            where = in_window(SOURCES[source_name].day, start, end)
+            deleted = int(conn.exec_driver_sql(f"select count(*) from {table} where {where}").scalar())
+            conn.exec_driver_sql(f"delete from {table} where {where}")
         if warehouse.has_table(QUARANTINE) and "day" in warehouse.columns(QUARANTINE):
             conn.execute(
-                sa_text(f"delete from {QUARANTINE} where source = :source and day >= :start and day < :end"),
-                {**bounds, "source": source_name},
+                sa_text(f"delete from {QUARANTINE} where source = :source and {in_window('day', start, end)}"),
+                {"source": source_name},
             )
     return deleted
 
@@ -247,7 +249,6 @@ def load_window(
                 rejects,
                 now,
             )
-            seen[checksum] = KnownFile(path.name, "quarantined", None, None)
             log(f"{source_name}: quarantined file {path.name}: {exc}")
             continue
         rejects = parsed.rejects
@@ -256,7 +257,6 @@ def load_window(
             manifest = _manifest_row(
                 source_name, path, checksum, now, rows=len(parsed.frame), rejected=len(rejects), first=first, last=last
             )
-            seen[checksum] = KnownFile(path.name, "loaded", first, last)
             report.files_loaded += 1
         else:
             rejects = rejects.head(0)

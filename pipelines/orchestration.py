@@ -23,6 +23,7 @@ from warehouse import Warehouse
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
 DAYS_TAG = "onodig/days"  # carried from an ingest run to the runs that follow it: "first..last"
 SOURCES_TAG = "onodig/sources"  # the sources whose new files those days came from: "cases,contacts"
 # Sources whose rows feed figures of every week, not only later ones: decision times are a median
@@ -182,9 +183,18 @@ def rows_outside_window(result: dg.ExecuteInProcessResult) -> int:
     return sum(per_asset.values())
 
 
-def one_week(day: date) -> Window:
-    return Window(monday(day), monday(day))
-
-
 def previous_week(day: date) -> Window:
-    return one_week(day - timedelta(days=7))
+    week = monday(day - timedelta(days=7))
+    return Window(week, week)
+
+
+def days_of_run(tags: dict) -> Window | None:
+    """The days a run loaded: the sensor's own tag, a backfill's range, or one partition from the UI."""
+    if tags.get(DAYS_TAG):
+        return Window.parse(tags[DAYS_TAG])
+    if tags.get(RANGE_START) and tags.get(RANGE_END):
+        return Window(date.fromisoformat(tags[RANGE_START]), date.fromisoformat(tags[RANGE_END]))
+    if tags.get(PARTITION_TAG):
+        day = date.fromisoformat(tags[PARTITION_TAG])
+        return Window(day, day)
+    return None

@@ -16,11 +16,10 @@ from ingestion.files import landing_files
 from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 from pipelines.orchestration import (
     DAYS_TAG,
-    RANGE_END,
-    RANGE_START,
     SOURCES_TAG,
     Window,
     data_weeks,
+    days_of_run,
     reopened_weeks,
 )
 from pipelines.resources import LandingResource, WarehouseResource
@@ -89,9 +88,10 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         description="After days are loaded, classify and link everything again (cases span days).",
     )
     def classify_after_ingest(context: dg.RunStatusSensorContext):
-        tags = context.dagster_run.tags
-        days = tags.get(DAYS_TAG) or f"{tags.get(RANGE_START)}..{tags.get(RANGE_END)}"
-        carried = {DAYS_TAG: days} | ({SOURCES_TAG: tags[SOURCES_TAG]} if SOURCES_TAG in tags else {})
+        tags, days = context.dagster_run.tags, days_of_run(context.dagster_run.tags)
+        carried = ({DAYS_TAG: str(days)} if days else {}) | (
+            {SOURCES_TAG: tags[SOURCES_TAG]} if SOURCES_TAG in tags else {}
+        )
         return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=carried)
 
     @dg.run_status_sensor(
@@ -105,9 +105,8 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         "(decision times are medians over all weeks) or the run had no day range.",
     )
     def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        tags = context.dagster_run.tags
-        days, sources = tags.get(DAYS_TAG), tags.get(SOURCES_TAG)
-        changed = Window.parse(days) if days and "None" not in days else None
+        sources = context.dagster_run.tags.get(SOURCES_TAG)
+        changed = days_of_run(context.dagster_run.tags)
         with warehouse.get() as store:
             weeks = reopened_weeks(changed, data_weeks(store), set(sources.split(",")) if sources else None)
         if weeks is None:

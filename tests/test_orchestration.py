@@ -49,3 +49,14 @@ def test_weeks_reopen_from_the_first_changed_week_or_all_of_them():
     assert reopened_weeks(None, weeks, None) == weeks
     assert reopened_weeks(Window(date(2026, 12, 1), date(2026, 12, 1)), weeks, {"contacts"}) is None
     assert reopened_weeks(changed, None, {"contacts"}) is None
+
+
+def test_the_days_of_a_run_come_from_the_sensor_a_backfill_or_one_partition():
+    from pipelines.orchestration import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START, days_of_run
+
+    assert days_of_run({DAYS_TAG: "2026-03-02..2026-03-04"}) == Window(date(2026, 3, 2), date(2026, 3, 4))
+    assert days_of_run({RANGE_START: "2026-03-02", RANGE_END: "2026-03-09"}) == Window(
+        date(2026, 3, 2), date(2026, 3, 9)
+    )
+    assert days_of_run({PARTITION_TAG: "2026-03-05"}) == Window(date(2026, 3, 5), date(2026, 3, 5))
+    assert days_of_run({}) is None  # a manual run: the weeks after it are all re-opened

@@ -15,7 +15,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from warehouse.store import Warehouse
+from warehouse.store import Warehouse, in_window
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "dbt_like_sql"
 SOURCE_DIALECT = "duckdb"
@@ -134,7 +134,7 @@ def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: da
     """
     column = model.partition_by
     select = transpile(model.sql, warehouse.dialect)
-    bounds = f"{column} >= date '{start.isoformat()}' and {column} < date '{end.isoformat()}'"
+    bounds = in_window(column, start, end)
     windowed = _driver_sql(f"select * from ({select}) as model_rows where {bounds}", warehouse)
     table = f'"{model.name}"'
     with warehouse.connect() as conn:
@@ -148,9 +148,9 @@ def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: da
             conn.exec_driver_sql(f"create table {table} as select * from ({windowed}) as shape limit 0")
         conn.exec_driver_sql(f"delete from {table} where {bounds}")
         conn.exec_driver_sql(f"insert into {table} {windowed}")
-        in_window = int(conn.exec_driver_sql(f"select count(*) from {table} where {bounds}").scalar())
+        window_rows = int(conn.exec_driver_sql(f"select count(*) from {table} where {bounds}").scalar())
         total = int(conn.exec_driver_sql(f"select count(*) from {table}").scalar())
-    return in_window, total, recreated
+    return window_rows, total, recreated
 
 
 def failing_rows_query(model: SqlModel, test: ColumnTest) -> str:

@@ -23,6 +23,11 @@ class BadWarehouseUrl(ValueError):
     pass
 
 
+def in_window(column: str, start: date, end: date) -> str:
+    """SQL for ``start <= column < end`` on a timestamp or date column, the same in DuckDB and PostgreSQL."""
+    return f"{column} >= timestamp '{start.isoformat()} 00:00:00' and {column} < timestamp '{end.isoformat()} 00:00:00'"
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
