@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from classifiers.corpus import corrections_as_training, load_corpus
-from classifiers.evaluate import correction_weights, evaluate, value_demand_kept
-from classifiers.model import TextClassifier
-from pipelines.resources import ClassifierResource, LandingResource, WarehouseResource
+from onodig.assets.resources import ClassifierResource, LandingResource, WarehouseResource
+from onodig.classifiers.corpus import corrections_as_training, load_corpus
+from onodig.classifiers.evaluate import correction_weights, evaluate, value_demand_kept
+from onodig.classifiers.model import TextClassifier
 
 CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
 EVALUATION_KEY = dg.AssetKey(["classifier", "classifier_evaluation"])

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from demand.rules import RootCauseRules, process_tables
-from pipelines.resources import LandingResource, WarehouseResource
+from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.demand.rules import RootCauseRules, process_tables
 
 CONFIG_TABLES = {
     "process_map": "Which process each queue, e-service, case type and invoice type belongs to (processes.yaml).",

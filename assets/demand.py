@@ -5,14 +5,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.classify import CLASSIFIER_KEY, EVALUATION_KEY
-from assets.ingest import ingest_key
-from classifiers.model import TextClassifier
-from classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
-from demand.inquiries import InquirySummary, contact_inquiries, eservice_inquiries
-from ingestion.load import staged_table
-from pipelines.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
-from quality.suites import validate
+from onodig.assets.classify import CLASSIFIER_KEY, EVALUATION_KEY
+from onodig.assets.ingest import ingest_key
+from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
+from onodig.classifiers.model import TextClassifier
+from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
+from onodig.demand.inquiries import InquirySummary, contact_inquiries, eservice_inquiries
+from onodig.ingestion.load import staged_table
+from onodig.quality.suites import validate
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from ingestion.contract import SOURCES as SOURCE_DEFS
-from ingestion.load import QUARANTINE, load_window, staged_table
-from pipelines.partitions import window_dates
-from pipelines.resources import LandingResource, PseudonymResource, WarehouseResource
-from quality.suites import unique_columns, validate_in_chunks
-from warehouse.store import in_window
+from onodig.assets.partitions import window_dates
+from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
+from onodig.ingestion.contract import SOURCES as SOURCE_DEFS
+from onodig.ingestion.load import QUARANTINE, load_window, staged_table
+from onodig.quality.suites import unique_columns, validate_in_chunks
+from onodig.warehouse.store import in_window
 
 SOURCES = ("contacts", "eservice", "cases", "invoices")
 DESCRIPTIONS = {

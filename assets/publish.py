@@ -6,11 +6,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
-from reports import build_report
-from reports.charts import share_chart
-from reports.mail import ReportNotSent, send_report
-from reports.publish import already_sent, content_hash, overall_weekly, report_paths
+from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
+from onodig.reports import build_report
+from onodig.reports.charts import share_chart
+from onodig.reports.mail import ReportNotSent, send_report
+from onodig.reports.publish import already_sent, content_hash, overall_weekly, report_paths
 
 DELIVERIES = "report_deliveries"
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from pipelines.partitions import window_dates
-from pipelines.resources import WarehouseResource
-from warehouse.sql_models import (
+from onodig.assets.partitions import window_dates
+from onodig.assets.resources import WarehouseResource
+from onodig.warehouse.sql_models import (
     SqlModel,
     discover,
     failing_rows_query,

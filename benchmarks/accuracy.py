@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from generator.landing import GeneratorConfig, write_landing
-from pipelines.cli import run_pipeline
-from pipelines.settings import resolve
-from warehouse import Warehouse
+from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.pipelines.cli import run_pipeline
+from onodig.pipelines.settings import resolve
+from onodig.warehouse import Warehouse
 
 
 def figures(store: Warehouse, truth: pd.DataFrame) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import spacy
 
-from generator.landing import sample_texts
+from onodig.generator.landing import sample_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import spacy
 
-from generator.landing import GeneratorConfig, write_landing
+from onodig.generator.landing import GeneratorConfig, write_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEKS = 12

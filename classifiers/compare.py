@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
-from classifiers.corpus import load_corpus
-from classifiers.evaluate import calibration_error, evaluate
-from classifiers.settings import load_config
-from classifiers.training import train
+from onodig.classifiers.corpus import load_corpus
+from onodig.classifiers.evaluate import calibration_error, evaluate
+from onodig.classifiers.settings import load_config
+from onodig.classifiers.training import train
 
 # name: (model.kind, config overrides, description)
 CANDIDATES = {

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.taxonomy import DEMAND_TYPES
 
-CORPUS_DIR = Path(__file__).parent / "corpus"
+CORPUS_DIR = Path(str(resources.files("onodig.classifiers").joinpath("corpus")))
 FIELDS = ["text", "label", "channel", "process", "split"]
 
 

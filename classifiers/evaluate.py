@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.taxonomy import DEMAND_TYPES
 
 
 @dataclass

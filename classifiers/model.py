@@ -14,8 +14,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from classifiers.taxonomy import DEMAND_TYPES
-from classifiers.text import TextProcessor
+from onodig.classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.text import TextProcessor
 
 
 def _split(text: str) -> list[str]:
@@ -189,7 +189,7 @@ def build_model(config: dict) -> TextClassifier:
     if kind == "lemma_ensemble":
         return LemmaEnsemble(config)
     if kind == "spacy_textcat":
-        from classifiers.textcat import SpacyTextcat
+        from onodig.classifiers.textcat import SpacyTextcat
 
         return SpacyTextcat(config)
     raise ValueError(f"unknown model kind {kind!r} in the classifier config")

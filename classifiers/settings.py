@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-DEFAULT_CONFIG = Path(__file__).parent / "config.yaml"
+DEFAULT_CONFIG = Path(str(resources.files("onodig.classifiers").joinpath("config.yaml")))
 
 
 def load_config(path: Path | None = None) -> dict:

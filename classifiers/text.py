@@ -13,7 +13,7 @@ from spacy.attrs import NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from privacy.masking import EMAIL, NAME, PHONE, PNR, find_personal_data, mask_text
+from onodig.privacy.masking import EMAIL, NAME, PHONE, PNR, find_personal_data, mask_text
 
 PLACEHOLDERS = (PNR, EMAIL, PHONE, NAME)
 

@@ -12,9 +12,9 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from classifiers.model import TextClassifier
-from classifiers.taxonomy import DEMAND_TYPES
-from classifiers.text import fold
+from onodig.classifiers.model import TextClassifier
+from onodig.classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.text import fold
 
 
 class SpacyTextcat(TextClassifier):

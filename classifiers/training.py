@@ -16,9 +16,9 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from classifiers.corpus import CORPUS_DIR, corpus_hash, load_corpus
-from classifiers.model import TextClassifier, build_model
-from classifiers.settings import config_hash, load_config
+from onodig.classifiers.corpus import CORPUS_DIR, corpus_hash, load_corpus
+from onodig.classifiers.model import TextClassifier, build_model
+from onodig.classifiers.settings import config_hash, load_config
 
 
 @dataclass

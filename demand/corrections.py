@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.taxonomy import DEMAND_TYPES
 
 COLUMNS = ["inquiry_id", "demand_type"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from classifiers.taxonomy import AVOIDABLE, DEMAND_TYPES
-from demand.processes import UNMAPPED, ProcessMap
+from onodig.classifiers.taxonomy import AVOIDABLE, DEMAND_TYPES
+from onodig.demand.processes import UNMAPPED, ProcessMap
 
 INQUIRY_COLUMNS = [
     "inquiry_id",

@@ -47,7 +47,7 @@ class ProcessMap:
 
     @classmethod
     def default(cls) -> ProcessMap:
-        text = resources.files("demand").joinpath("default_processes.yaml").read_text(encoding="utf-8")
+        text = resources.files("onodig.demand").joinpath("default_processes.yaml").read_text(encoding="utf-8")
         return cls.from_yaml_text(text, "built-in default mapping")
 
     @classmethod

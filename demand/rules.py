@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from classifiers.taxonomy import AVOIDABLE
-from demand.processes import ProcessMap
+from onodig.classifiers.taxonomy import AVOIDABLE
+from onodig.demand.processes import ProcessMap
 
 
 class BadRules(ValueError):
@@ -50,7 +50,7 @@ class RootCauseRules:
 
     @classmethod
     def default(cls) -> RootCauseRules:
-        text = resources.files("demand").joinpath("root_causes.yaml").read_text(encoding="utf-8")
+        text = resources.files("onodig.demand").joinpath("root_causes.yaml").read_text(encoding="utf-8")
         return cls.from_yaml_text(text, "built-in root_causes.yaml")
 
     @classmethod

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from generator.text import add_noise, dress, fill_slots
-from generator.world import AVOIDABLE_MIX, CHANNEL_MIX, HANDLED_SECONDS, PROCESSES, STREETS, ProcessSpec
-from reports.texts import MONTHS
+from onodig.generator.text import add_noise, dress, fill_slots
+from onodig.generator.world import AVOIDABLE_MIX, CHANNEL_MIX, HANDLED_SECONDS, PROCESSES, STREETS, ProcessSpec
+from onodig.reports.texts import MONTHS
 
 COLUMNS = {
     "contacts": [
@@ -70,7 +70,7 @@ class Citizen:
 
 def load_phrases(path: Path | None = None) -> dict:
     if path is None:
-        text = resources.files("generator").joinpath("phrases.yaml").read_text(encoding="utf-8")
+        text = resources.files("onodig.generator").joinpath("phrases.yaml").read_text(encoding="utf-8")
     else:
         text = path.read_text(encoding="utf-8")
     return yaml.safe_load(text)

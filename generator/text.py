@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from generator.world import (
+from onodig.generator.world import (
     CHAT_OPENERS,
     EMAIL_GREETINGS,
     EMAIL_SIGNOFFS,

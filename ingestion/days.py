@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.contract import SOURCES
-from ingestion.files import (
+from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.files import (
     UnreadableFile,
     decode,
     file_checksum,
@@ -23,9 +23,9 @@ from ingestion.files import (
     read_table,
     sniff_delimiter,
 )
-from ingestion.load import known_files
-from ingestion.parsing import OFFSET, parse_dates, parse_timestamps
-from warehouse import Warehouse
+from onodig.ingestion.load import known_files
+from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
+from onodig.warehouse import Warehouse
 
 
 def file_days(path: Path, source_name: str) -> set[date]:

@@ -23,12 +23,12 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text as sa_text
 
-from ingestion.contract import SOURCES
-from ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
-from ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
-from privacy import Pseudonymiser
-from warehouse import Warehouse
-from warehouse.store import in_window
+from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
+from onodig.ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
+from onodig.privacy import Pseudonymiser
+from onodig.warehouse import Warehouse
+from onodig.warehouse.store import in_window
 
 MANIFEST = "ingest_manifest"
 QUARANTINE = "quarantine"
@@ -308,7 +308,7 @@ def parsed_in_order(
             yield _parse_file(source_name, path, pseudonymiser)
         return
     context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-    context.set_forkserver_preload(["ingestion.parsing"])
+    context.set_forkserver_preload(["onodig.ingestion.parsing"])
     upcoming = iter(paths)
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         pending = deque(

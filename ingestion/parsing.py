@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ingestion.contract import Kind, Source
-from ingestion.files import RawTable, UnreadableFile
-from privacy import Pseudonymiser, mask_text
+from onodig.ingestion.contract import Kind, Source
+from onodig.ingestion.files import RawTable, UnreadableFile
+from onodig.privacy import Pseudonymiser, mask_text
 
 LOCAL_TZ = "Europe/Stockholm"
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")

@@ -21,7 +21,7 @@ class ConfigError(Exception):
 
 
 def _settings(args):
-    from pipelines.settings import BadSetting, resolve
+    from onodig.pipelines.settings import BadSetting, resolve
 
     try:
         return resolve(
@@ -37,7 +37,7 @@ def _settings(args):
 def _check_warehouse(url: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from warehouse import BadWarehouseUrl, Warehouse
+    from onodig.warehouse import BadWarehouseUrl, Warehouse
 
     try:
         store = Warehouse(url)
@@ -71,9 +71,9 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
     """Materialize every asset once over the landing folder; True when every step succeeded."""
     import dagster as dg
 
-    from pipelines.definitions import build_definitions
-    from pipelines.orchestration import run_in_order
-    from warehouse import Warehouse
+    from onodig.pipelines.definitions import build_definitions
+    from onodig.pipelines.orchestration import run_in_order
+    from onodig.warehouse import Warehouse
 
     if not settings.landing.is_dir():
         raise ConfigError(f"landing folder not found: {settings.landing} (set --landing or ONODIG_LANDING)")
@@ -113,7 +113,7 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
 
 
 def summary(settings, stream=sys.stdout) -> None:
-    from warehouse import Warehouse
+    from onodig.warehouse import Warehouse
 
     store = Warehouse(settings.warehouse_url)
     if not store.has_table("avoidable_demand_weekly"):
@@ -173,8 +173,8 @@ def cmd_run(args) -> int:
 def cmd_classify(args) -> int:
     import pandas as pd
 
-    from classifiers.training import load_or_train
-    from ingestion.files import UnreadableFile, read_table
+    from onodig.classifiers.training import load_or_train
+    from onodig.ingestion.files import UnreadableFile, read_table
 
     settings = _settings(args)
     source = Path(args.input)
@@ -207,7 +207,7 @@ def cmd_classify(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from generator.landing import GeneratorConfig, write_landing
+    from onodig.generator.landing import GeneratorConfig, write_landing
 
     settings = _settings(args)
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
@@ -240,8 +240,6 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     import subprocess
 
-    from pipelines.settings import REPO_ROOT
-
     settings = _settings(args)
     prepare_dagster_home(settings.dagster_home)
     env = dict(
@@ -261,15 +259,15 @@ def cmd_serve(args) -> int:
         "127.0.0.1",
         "-p",
         str(args.port),
-        "-w",
-        str(REPO_ROOT / "workspace.yaml"),
+        "-m",
+        "onodig.pipelines.definitions",
     ]
     print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it")
     # A shell starting us in the background ignores SIGINT for us, and an ignored signal stays ignored
     # across exec: take it back, so that dagster dev shuts its children down on the SIGINT we send.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     # its own session, so stopping it stops the webserver, daemon and code servers it starts too
-    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, start_new_session=True)
+    process = subprocess.Popen(command, env=env, cwd=settings.data_dir, start_new_session=True)
     signal.signal(signal.SIGTERM, lambda *_: stop_process_group(process))
     try:
         return process.wait()

@@ -10,15 +10,13 @@ import os
 
 import dagster as dg
 
-from assets.classify import classifier_correction, classifier_evaluation, demand_classifier
-from assets.config_tables import config_tables
-from assets.demand import inquiries, review_queue
-from assets.ingest import build_ingest_assets
-from assets.publish import process_reports
-from assets.sql_models import build_sql_assets
-from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
-from pipelines.partitions import daily_partitions, weekly_partitions
-from pipelines.resources import (
+from onodig.assets.classify import classifier_correction, classifier_evaluation, demand_classifier
+from onodig.assets.config_tables import config_tables
+from onodig.assets.demand import inquiries, review_queue
+from onodig.assets.ingest import build_ingest_assets
+from onodig.assets.partitions import daily_partitions, weekly_partitions
+from onodig.assets.publish import process_reports
+from onodig.assets.resources import (
     ClassifierResource,
     LandingResource,
     OutputsResource,
@@ -26,9 +24,11 @@ from pipelines.resources import (
     SmtpResource,
     WarehouseResource,
 )
-from pipelines.schedules import build_schedule
-from pipelines.sensors import build_sensors
-from pipelines.settings import Settings, resolve
+from onodig.assets.sql_models import build_sql_assets
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
+from onodig.pipelines.schedules import build_schedule
+from onodig.pipelines.sensors import build_sensors
+from onodig.pipelines.settings import Settings, resolve
 
 __all__ = ["INGEST_JOB", "LINK_JOB", "PUBLISH_JOB", "build_definitions", "defs"]
 

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from ingestion.days import new_days_by_source
-from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from pipelines.partitions import TIMEZONE, monday
-from warehouse import Warehouse
+from onodig.assets.partitions import TIMEZONE, monday
+from onodig.ingestion.days import new_days_by_source
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from onodig.warehouse import Warehouse
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.jobs import PUBLISH_JOB
-from pipelines.orchestration import previous_week
+from onodig.pipelines.jobs import PUBLISH_JOB
+from onodig.pipelines.orchestration import previous_week
 
 WEEKLY_SCHEDULE = "weekly_publication"
 

@@ -10,11 +10,12 @@ from datetime import date
 
 import dagster as dg
 
-from ingestion.contract import SOURCES
-from ingestion.days import new_days_by_source
-from ingestion.files import landing_files
-from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from pipelines.orchestration import (
+from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.days import new_days_by_source
+from onodig.ingestion.files import landing_files
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from onodig.pipelines.orchestration import (
     DAYS_TAG,
     SOURCES_TAG,
     Window,
@@ -22,7 +23,6 @@ from pipelines.orchestration import (
     days_of_run,
     reopened_weeks,
 )
-from pipelines.resources import LandingResource, WarehouseResource
 
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"

@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_DATA = "data"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIRST_DAY = date(2025, 1, 1)
-DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata" / "swefaq_questions.csv"
+# real questions kept beside the project, for evaluation only; looked for from where onodig is started
+DEFAULT_REALDATA = Path("..") / "shared" / "realdata" / "swefaq_questions.csv"
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def resolve(
     data = Path(data_dir or env.get("ONODIG_DATA") or DEFAULT_DATA).resolve()
     realdata = Path(env["ONODIG_REALDATA"]) if env.get("ONODIG_REALDATA") else None
     if realdata is None and DEFAULT_REALDATA.is_file():
-        realdata = DEFAULT_REALDATA
+        realdata = DEFAULT_REALDATA.resolve()
     return Settings(
         data_dir=data,
         landing=Path(landing or env.get("ONODIG_LANDING") or data / "landing").resolve(),

@@ -18,8 +18,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import great_expectations as gx  # noqa: E402
 from great_expectations import expectations as gxe  # noqa: E402
 
-from classifiers.taxonomy import DEMAND_TYPES  # noqa: E402
-from ingestion.contract import CASE_EVENTS, CHANNELS  # noqa: E402
+from onodig.classifiers.taxonomy import DEMAND_TYPES  # noqa: E402
+from onodig.ingestion.contract import CASE_EVENTS, CHANNELS  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
 

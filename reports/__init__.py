@@ -4,8 +4,8 @@ Plain Python with no Dagster: an asset or the command line calls `build_report` 
 rows and `send_report` with SMTP settings.
 """
 
-from reports.mail import ReportNotSent, SmtpSettings, send_report
-from reports.render import Report, build_report
-from reports.texts import change_sentence
+from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
+from onodig.reports.render import Report, build_report
+from onodig.reports.texts import change_sentence
 
 __all__ = ["Report", "ReportNotSent", "SmtpSettings", "build_report", "change_sentence", "send_report"]

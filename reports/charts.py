@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from reports.texts import (  # noqa: E402
+from onodig.reports.texts import (  # noqa: E402
     AVOIDABLE_TYPES,
     DEMAND_TYPES,
     check_language,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from reports.render import Report
-from reports.texts import format_number, format_percent, iso_week, text, week_title
+from onodig.reports.render import Report
+from onodig.reports.texts import format_number, format_percent, iso_week, text, week_title
 
 
 class ReportNotSent(Exception):

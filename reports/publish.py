@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.render import Report
+from onodig.reports.render import Report
 
 
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from reports.charts import mix_chart, share_chart
-from reports.texts import (
+from onodig.reports.charts import mix_chart, share_chart
+from onodig.reports.texts import (
     DEMAND_TYPES,
     change_sentence,
     check_language,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
+from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 
 LANGUAGES = ("sv", "en")
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from classifiers.training import load_or_train
-from generator.landing import GeneratorConfig, write_landing
-from privacy import Pseudonymiser
-from warehouse import Warehouse
+from onodig.classifiers.training import load_or_train
+from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.privacy import Pseudonymiser
+from onodig.warehouse import Warehouse
 
 TEST_KEY = "onodig-test-key"
 

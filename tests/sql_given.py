@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from classifiers.taxonomy import DEMAND_TYPES
-from demand.processes import ProcessMap
-from demand.rules import RootCauseRules, process_tables
+from onodig.classifiers.taxonomy import DEMAND_TYPES
+from onodig.demand.processes import ProcessMap
+from onodig.demand.rules import RootCauseRules, process_tables
 
 INQUIRY_DEFAULTS = {
     "source": "contacts",

@@ -3,13 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from classifiers.compare import choose
-from classifiers.corpus import corrections_as_training, load_corpus
-from classifiers.evaluate import calibration_error, correction_weights, evaluate, value_demand_kept
-from classifiers.settings import load_config
-from classifiers.taxonomy import DEMAND_TYPES
-from classifiers.training import load_or_train, model_version
-from demand.corrections import read_corrections
+from onodig.classifiers.compare import choose
+from onodig.classifiers.corpus import corrections_as_training, load_corpus
+from onodig.classifiers.evaluate import calibration_error, correction_weights, evaluate, value_demand_kept
+from onodig.classifiers.settings import load_config
+from onodig.classifiers.taxonomy import DEMAND_TYPES
+from onodig.classifiers.training import load_or_train, model_version
+from onodig.demand.corrections import read_corrections
 
 
 def test_corpus_meets_the_contract():

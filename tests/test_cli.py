@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from pipelines.cli import main
+from onodig.pipelines.cli import main
 
 
 def test_missing_landing_folder(tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.definitions import INGEST_JOB, LINK_JOB, PUBLISH_JOB, defs
+from onodig.pipelines.definitions import INGEST_JOB, LINK_JOB, PUBLISH_JOB, defs
 
 
 def test_definitions_load_with_every_asset_grouped_and_described():
@@ -66,8 +66,8 @@ def test_each_job_holds_one_kind_of_partition_and_together_they_hold_every_asset
 def test_definitions_load_with_a_multiprocess_executor_for_postgresql():
     import pytest
 
-    from pipelines.definitions import UnsupportedExecutor, build_definitions
-    from pipelines.settings import resolve
+    from onodig.pipelines.definitions import UnsupportedExecutor, build_definitions
+    from onodig.pipelines.settings import resolve
 
     environ = {
         "ONODIG_EXECUTOR": "multiprocess",

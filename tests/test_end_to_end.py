@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from pipelines.definitions import build_definitions
-from pipelines.orchestration import run_in_order
-from pipelines.settings import resolve
+from onodig.pipelines.definitions import build_definitions
+from onodig.pipelines.orchestration import run_in_order
+from onodig.pipelines.settings import resolve
+from onodig.warehouse import Warehouse
 from tests.servers import free_port
-from warehouse import Warehouse
 
 RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
 RAW_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")

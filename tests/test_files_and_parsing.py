@@ -5,9 +5,9 @@ import gzip
 import pandas as pd
 import pytest
 
-from ingestion.contract import SOURCES
-from ingestion.files import UnreadableFile, read_table
-from ingestion.parsing import parse_amounts, parse_table, parse_timestamps
+from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.files import UnreadableFile, read_table
+from onodig.ingestion.parsing import parse_amounts, parse_table, parse_timestamps
 
 CONTACT_HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text"
 ROW = "C1;phone;2026-03-02 08:15;19850312-1234;Bygglov;300;BYGG 2026-000123;;Kund undrar över sitt ärende"

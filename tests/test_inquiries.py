@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demand.inquiries import Predicted, behavioural_duplicates, build_inquiries
-from demand.processes import ProcessMap
+from onodig.demand.inquiries import Predicted, behavioural_duplicates, build_inquiries
+from onodig.demand.processes import ProcessMap
 
 
 def ts(s):

@@ -2,8 +2,8 @@
 
 import pytest
 
+from onodig.warehouse.sql_models import run_upto
 from tests.sql_given import case_events, given, inquiries, invoices
-from warehouse.sql_models import run_upto
 
 
 def root_causes(warehouse, rows, events=None, bills=None):

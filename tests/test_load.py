@@ -5,7 +5,7 @@ import shutil
 from datetime import date
 from functools import partial
 
-from ingestion.load import MANIFEST, QUARANTINE, load_window
+from onodig.ingestion.load import MANIFEST, QUARANTINE, load_window
 
 MARCH = (date(2026, 3, 1), date(2026, 4, 1))  # every row these tests write is in March 2026
 
@@ -130,7 +130,7 @@ def test_a_late_file_lands_in_the_day_it_is_about(tmp_path, warehouse, pseudonym
 
 
 def test_files_parsed_by_worker_processes_load_the_same_rows(tmp_path, warehouse, pseudonymiser):
-    from warehouse import Warehouse
+    from onodig.warehouse import Warehouse
 
     files = {f"d{i}.csv": contacts([f"C{i}{j}" for j in range(3)], day=f"2026-03-0{i}") for i in range(1, 6)}
     files["bad.csv.gz"] = ""

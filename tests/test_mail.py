@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from reports import ReportNotSent, SmtpSettings, build_report, send_report
+from onodig.reports import ReportNotSent, SmtpSettings, build_report, send_report
 
 RECIPIENTS = ["chef.bygglov@kommun.example", "analytiker@kommun.example"]
 

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from ingestion.load import load_window
-from pipelines.orchestration import DayPlan, Window, plan_days, reopened_weeks
+from onodig.ingestion.load import load_window
+from onodig.pipelines.orchestration import DayPlan, Window, plan_days, reopened_weeks
 
 HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
 FIRST, TODAY = date(2026, 1, 1), date(2026, 11, 27)
@@ -52,7 +52,7 @@ def test_weeks_reopen_from_the_first_changed_week_or_all_of_them():
 
 
 def test_the_days_of_a_run_come_from_the_sensor_a_backfill_or_one_partition():
-    from pipelines.orchestration import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START, days_of_run
+    from onodig.pipelines.orchestration import DAYS_TAG, PARTITION_TAG, RANGE_END, RANGE_START, days_of_run
 
     assert days_of_run({DAYS_TAG: "2026-03-02..2026-03-04"}) == Window(date(2026, 3, 2), date(2026, 3, 4))
     assert days_of_run({RANGE_START: "2026-03-02", RANGE_END: "2026-03-09"}) == Window(

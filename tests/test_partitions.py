@@ -7,14 +7,14 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from generator.landing import GeneratorConfig, write_landing
-from pipelines.definitions import build_definitions
-from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from pipelines.orchestration import Window, data_weeks, plan_days, reopened_weeks, run_in_order
-from pipelines.settings import resolve
+from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.pipelines.definitions import build_definitions
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from onodig.pipelines.orchestration import Window, data_weeks, plan_days, reopened_weeks, run_in_order
+from onodig.pipelines.settings import resolve
+from onodig.warehouse import Warehouse
+from onodig.warehouse.sql_models import discover
 from tests.conftest import TEST_KEY
-from warehouse import Warehouse
-from warehouse.sql_models import discover
 
 FIRST_DAY = date(2026, 1, 1)
 TODAY = date(2026, 11, 27)

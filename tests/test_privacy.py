@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from privacy import Pseudonymiser, mask_text
-from privacy.pseudonym import MissingPseudonymKey
+from onodig.privacy import Pseudonymiser, mask_text
+from onodig.privacy.pseudonym import MissingPseudonymKey
 
 # Independent of the masking patterns on purpose: a scan for anything that still looks like data.
 RAW_PNR = re.compile(r"(?<!\d)(19|20)?\d{6}[-+ ]?\d{4}(?!\d)")

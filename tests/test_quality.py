@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from quality.suites import unique_columns, validate, validate_in_chunks
+from onodig.quality.suites import unique_columns, validate, validate_in_chunks
 
 
 def contacts(n: int, start: int = 0) -> pd.DataFrame:
@@ -42,8 +42,8 @@ def test_chunked_validation_adds_up_and_takes_uniqueness_from_the_database():
 def test_a_load_validates_the_days_it_loaded_and_ids_across_all_days(tmp_path, warehouse, pseudonymiser):
     from datetime import date
 
-    from assets.ingest import window_quality
-    from ingestion.load import load_window
+    from onodig.assets.ingest import window_quality
+    from onodig.ingestion.load import load_window
 
     folder = tmp_path / "landing" / "contacts"
     folder.mkdir(parents=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports import build_report
+from onodig.reports import build_report
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = [

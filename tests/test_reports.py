@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from reports import Report, build_report, change_sentence
-from reports.charts import mix_chart, share_chart
-from reports.texts import format_number, format_percent, root_cause_name
+from onodig.reports import Report, build_report, change_sentence
+from onodig.reports.charts import mix_chart, share_chart
+from onodig.reports.texts import format_number, format_percent, root_cause_name
 
 WEEK_39, WEEK_40, WEEK_41 = date(2026, 9, 21), date(2026, 9, 28), date(2026, 10, 5)
 TYPES = ("invoice_status", "case_status", "missing_information", "duplicate_request", "processing_time")
@@ -205,7 +205,7 @@ def test_english_report_speaks_english(frames):
 
 def test_noise_in_the_last_bits_of_a_sum_does_not_change_the_report(frames):
     """A parallel sum may differ in its last bits between runs; the report, and whether it is re-sent, must not."""
-    from reports.publish import content_hash
+    from onodig.reports.publish import content_hash
 
     weekly, root_causes, capacity = frames
     noisy_weekly = weekly.assign(avoidable_share_low=weekly["avoidable_share_low"] * (1 + 1e-15))

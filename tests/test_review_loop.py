@@ -5,12 +5,12 @@ import shutil
 import dagster as dg
 import pandas as pd
 
-from generator.landing import GeneratorConfig, write_landing
-from pipelines.definitions import build_definitions
-from pipelines.orchestration import run_in_order
-from pipelines.settings import resolve
+from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.pipelines.definitions import build_definitions
+from onodig.pipelines.orchestration import run_in_order
+from onodig.pipelines.settings import resolve
+from onodig.warehouse import Warehouse
 from tests.test_end_to_end import materialization_metadata
-from warehouse import Warehouse
 
 
 def test_corrections_override_labels_and_join_the_training_data(tmp_path, model_dir):

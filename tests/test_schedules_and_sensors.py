@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from pipelines.definitions import build_definitions, defs
-from pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from pipelines.orchestration import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
-from pipelines.resources import LandingResource, WarehouseResource
-from pipelines.schedules import WEEKLY_SCHEDULE
-from pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PUBLISH_SENSOR
-from pipelines.settings import resolve
+from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.pipelines.definitions import build_definitions, defs
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
+from onodig.pipelines.orchestration import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
+from onodig.pipelines.schedules import WEEKLY_SCHEDULE
+from onodig.pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PUBLISH_SENSOR
+from onodig.pipelines.settings import resolve
 
 HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
 
@@ -101,7 +101,7 @@ def test_each_job_success_starts_the_next_with_the_weeks_the_days_reopen(tmp_pat
 
     import pandas as pd
 
-    from warehouse import Warehouse
+    from onodig.warehouse import Warehouse
 
     (tmp_path / "landing").mkdir()
     settings = resolve(landing=str(tmp_path / "landing"), data_dir=str(tmp_path / "data"), environ={})

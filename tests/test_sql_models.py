@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
+from onodig.warehouse.sql_models import discover, failing_rows_query, referenced_tables, run_model, transpile
 from tests.sql_given import given, inquiries
-from warehouse.sql_models import discover, failing_rows_query, referenced_tables, run_model, transpile
 
 
 def test_dependencies_are_parsed_from_sql_not_listed():
@@ -73,7 +73,7 @@ def test_a_weekly_window_is_replaced_and_the_other_weeks_are_left_alone(warehous
     from dataclasses import replace
     from datetime import date
 
-    from warehouse.sql_models import run_model_window
+    from onodig.warehouse.sql_models import run_model_window
 
     given(
         warehouse,

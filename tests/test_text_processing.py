@@ -1,6 +1,6 @@
 """Swedish text processing on spaCy: masking component, folding, stop words, lemmas."""
 
-from classifiers.text import TextProcessor, make_nlp
+from onodig.classifiers.text import TextProcessor, make_nlp
 
 
 def test_masking_component_merges_personal_data_into_one_token():

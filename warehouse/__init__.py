@@ -1,5 +1,5 @@
 """The warehouse: any SQLAlchemy URL, an embedded DuckDB file by default."""
 
-from warehouse.store import BadWarehouseUrl, Warehouse
+from onodig.warehouse.store import BadWarehouseUrl, Warehouse
 
 __all__ = ["BadWarehouseUrl", "Warehouse"]

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import sqlglot
 import yaml
 from sqlglot import exp
 
-from warehouse.store import Warehouse, in_window
+from onodig.warehouse.store import Warehouse, in_window
 
-SQL_ROOT = Path(__file__).resolve().parent.parent / "dbt_like_sql"
+# package data: a directory wherever pip put the package (wheels are installed unzipped)
+SQL_ROOT = Path(str(resources.files("onodig.dbt_like_sql")))
 SOURCE_DIALECT = "duckdb"
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from classifiers.settings import DEFAULT_CONFIG, load_config
-from classifiers.training import ModelArtefact, load_or_train
-from demand.corrections import Corrections, read_corrections
-from demand.processes import ProcessMap
-from privacy import Pseudonymiser
-from reports.mail import SmtpSettings
-from warehouse import Warehouse
+from onodig.classifiers.settings import DEFAULT_CONFIG, load_config
+from onodig.classifiers.training import ModelArtefact, load_or_train
+from onodig.demand.corrections import Corrections, read_corrections
+from onodig.demand.processes import ProcessMap
+from onodig.privacy import Pseudonymiser
+from onodig.reports.mail import SmtpSettings
+from onodig.warehouse import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
