@@ -4,15 +4,13 @@ Both in Stockholm time, so that a day and a week mean what they mean to the muni
 both end with the current one (``end_offset=1``): today's files can load today.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 
+from onodig.ingestion.days import monday
+
 TIMEZONE = "Europe/Stockholm"
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def daily_partitions(first_day: date) -> dg.DailyPartitionsDefinition:

@@ -8,7 +8,7 @@ the loader's own parser, so the days found are the days the rows will land in.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +26,11 @@ from onodig.ingestion.files import (
 from onodig.ingestion.load import known_files
 from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
 from onodig.warehouse import Warehouse
+
+
+def monday(day: date) -> date:
+    """The Monday of ``day``'s ISO week: how weeks are keyed in partitions and marts alike."""
+    return day - timedelta(days=day.weekday())
 
 
 def file_days(path: Path, source_name: str) -> set[date]:

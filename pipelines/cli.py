@@ -56,24 +56,9 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def prepare_dagster_home(home: Path) -> None:
-    """A local Dagster instance under the data folder; created once, never overwritten."""
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        # one run at a time: the sensors chain load, link and publish, and DuckDB has one writer
-        config.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
-        )
-
-
 def run_pipeline(settings, stream=sys.stdout) -> bool:
     """Materialize every asset once over the landing folder; True when every step succeeded."""
-    import dagster as dg
-
-    from onodig.pipelines.definitions import build_definitions
-    from onodig.pipelines.orchestration import run_in_order
-    from onodig.warehouse import Warehouse
+    from onodig.pipelines.orchestration import run_everything
 
     if not settings.landing.is_dir():
         raise ConfigError(f"landing folder not found: {settings.landing} (set --landing or ONODIG_LANDING)")
@@ -83,33 +68,14 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
         )
     _check_warehouse(settings.warehouse_url)
     _quiet_libraries()
-    prepare_dagster_home(settings.dagster_home)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-
-    defs = build_definitions(settings)
     print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_url}", file=stream)
-    started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance:
-        results = run_in_order(
-            defs,
-            instance,
-            Warehouse(settings.warehouse_url),
-            settings.landing,
-            settings.first_day,
-            log=lambda message: print(f"onodig run: {message}", file=stream, flush=True),
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
-    seconds = time.perf_counter() - started
-    events, success = results.all_events, results.success
-    failed = [e.step_key for e in events if e.is_step_failure]
-    checks = [e.event_specific_data for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    bad_checks = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed]
-    print(f"\nonodig run finished in {seconds:.1f} s: {'OK' if success else 'FAILED'}", file=stream)
-    if failed:
-        print(f"failed steps: {', '.join(failed)}", file=stream)
-    if bad_checks:
-        print(f"failed checks: {', '.join(bad_checks)}", file=stream)
-    return success
+    outcome = run_everything(settings, log=lambda message: print(f"onodig run: {message}", file=stream, flush=True))
+    print(f"\nonodig run finished in {outcome.seconds:.1f} s: {'OK' if outcome.success else 'FAILED'}", file=stream)
+    if outcome.failed_steps:
+        print(f"failed steps: {', '.join(outcome.failed_steps)}", file=stream)
+    if outcome.failed_checks:
+        print(f"failed checks: {', '.join(outcome.failed_checks)}", file=stream)
+    return outcome.success
 
 
 def summary(settings, stream=sys.stdout) -> None:
@@ -239,6 +205,8 @@ def cmd_demo(args) -> int:
 
 def cmd_serve(args) -> int:
     import subprocess
+
+    from onodig.pipelines.orchestration import prepare_dagster_home
 
     settings = _settings(args)
     prepare_dagster_home(settings.dagster_home)

@@ -3,14 +3,12 @@
 ``ingest_days`` loads days (daily partitions), ``classify_and_link`` rebuilds what needs every
 day at once (the classifier, inquiries, case and invoice links: unpartitioned), and
 ``publish_weeks`` rebuilds weeks of marts (weekly partitions) and writes the reports. The sensors
-chain them, and ``onodig run`` runs them in that order (see :mod:`pipelines.orchestration`).
+chain them, and ``onodig run`` runs them in that order (see :mod:`pipelines.plan`).
 """
 
 import dagster as dg
 
-INGEST_JOB = "ingest_days"
-LINK_JOB = "classify_and_link"
-PUBLISH_JOB = "publish_weeks"
+from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 
 INGEST_GROUPS = ("ingest",)
 LINK_GROUPS = ("config", "classifier", "core", "staging", "intermediate")

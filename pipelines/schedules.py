@@ -2,8 +2,7 @@
 
 import dagster as dg
 
-from onodig.pipelines.jobs import PUBLISH_JOB
-from onodig.pipelines.orchestration import previous_week
+from onodig.pipelines.plan import PUBLISH_JOB, scheduled_run
 
 WEEKLY_SCHEDULE = "weekly_publication"
 
@@ -19,7 +18,7 @@ def build_schedule(jobs: dict) -> dg.ScheduleDefinition:
         "owners' weekly reports. What landed before is loaded and linked by the landing sensor's chain.",
     )
     def weekly_publication(context: dg.ScheduleEvaluationContext):
-        week = previous_week(context.scheduled_execution_time.date())
-        return dg.RunRequest(run_key=f"week-{week.first}", tags=week.tags())
+        run = scheduled_run(context.scheduled_execution_time.date())
+        return dg.RunRequest(run_key=run.run_key, tags=dict(run.tags))
 
     return weekly_publication

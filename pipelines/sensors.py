@@ -14,15 +14,9 @@ from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.days import new_days_by_source
 from onodig.ingestion.files import landing_files
-from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from onodig.pipelines.orchestration import (
-    DAYS_TAG,
-    SOURCES_TAG,
-    Window,
-    data_weeks,
-    days_of_run,
-    reopened_weeks,
-)
+from onodig.pipelines import plan
+from onodig.pipelines.orchestration import data_weeks
+from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
 
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"
@@ -39,13 +33,8 @@ def landing_snapshot(landing: LandingResource) -> dict[str, list[int]]:
     return snapshot
 
 
-def clip(days: set, partitions: dg.TimeWindowPartitionsDefinition) -> Window | None:
-    keys = partitions.get_partition_keys()
-    if not keys or not days:
-        return None
-    first, last = keys[0], keys[-1]
-    inside = sorted(d for d in days if first <= d.isoformat() <= last)
-    return Window(inside[0], inside[-1]) if inside else None
+def request(run: PlannedRun | None, skip: str) -> dg.RunRequest | dg.SkipReason:
+    return dg.RunRequest(run_key=run.run_key, tags=dict(run.tags)) if run else dg.SkipReason(skip)
 
 
 def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> list[dg.SensorDefinition]:
@@ -66,18 +55,9 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         context.update_cursor(json.dumps(current, sort_keys=True))
         with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
             by_source = new_days_by_source(landing.root, store)
-        days = set().union(*by_source.values())
-        window = clip(days, partitions) or clip({_today(partitions)}, partitions)  # unreadable files still load
+        days = plan.plan_days(by_source, _first(partitions), _today(partitions))
         run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed]).encode()).hexdigest()[:16]
-        return dg.RunRequest(
-            run_key=run_key,
-            tags={
-                **window.tags(),
-                DAYS_TAG: str(window),
-                SOURCES_TAG: ",".join(sorted(by_source)),
-                "onodig/new_files": str(len(changed)),
-            },
-        )
+        return request(plan.load_run(days, run_key, new_files=len(changed)), "the new files hold no new rows")
 
     @dg.run_status_sensor(
         name=LINK_SENSOR,
@@ -88,11 +68,7 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         description="After days are loaded, classify and link everything again (cases span days).",
     )
     def classify_after_ingest(context: dg.RunStatusSensorContext):
-        tags, days = context.dagster_run.tags, days_of_run(context.dagster_run.tags)
-        carried = ({DAYS_TAG: str(days)} if days else {}) | (
-            {SOURCES_TAG: tags[SOURCES_TAG]} if SOURCES_TAG in tags else {}
-        )
-        return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=carried)
+        return request(plan.link_run(context.dagster_run.tags, f"after-{context.dagster_run.run_id}"), "")
 
     @dg.run_status_sensor(
         name=PUBLISH_SENSOR,
@@ -105,15 +81,16 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         "(decision times are medians over all weeks) or the run had no day range.",
     )
     def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        sources = context.dagster_run.tags.get(SOURCES_TAG)
-        changed = days_of_run(context.dagster_run.tags)
         with warehouse.get() as store:
-            weeks = reopened_weeks(changed, data_weeks(store), set(sources.split(",")) if sources else None)
-        if weeks is None:
-            return dg.SkipReason("no weeks with inquiries to publish")
-        return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}", tags=weeks.tags())
+            weeks = data_weeks(store)
+        run = plan.publish_run(context.dagster_run.tags, weeks, run_key=f"after-{context.dagster_run.run_id}")
+        return request(run, "no weeks with inquiries to publish")
 
     return [new_landing_files, classify_after_ingest, publish_after_classify]
+
+
+def _first(partitions: dg.TimeWindowPartitionsDefinition) -> date:
+    return date.fromisoformat(partitions.get_first_partition_key())
 
 
 def _today(partitions: dg.TimeWindowPartitionsDefinition) -> date:

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.ingestion.days import new_days_by_source
 from onodig.pipelines.definitions import build_definitions
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from onodig.pipelines.orchestration import Window, data_weeks, plan_days, reopened_weeks, run_in_order
+from onodig.pipelines.orchestration import data_weeks, run_in_order
+from onodig.pipelines.plan import Window, plan_days, reopened_weeks
 from onodig.pipelines.settings import resolve
 from onodig.warehouse import Warehouse
 from onodig.warehouse.sql_models import discover
@@ -113,7 +115,7 @@ def test_a_late_file_lands_in_its_day_and_reopens_its_week_and_the_later_ones(tw
     before = marts(store)
 
     (partial / "contacts" / "contacts_20261120_late.csv").write_text(late_rows, encoding="utf-8")
-    plan = plan_days(partial, store, FIRST_DAY, TODAY)
+    plan = plan_days(new_days_by_source(partial, store), FIRST_DAY, TODAY)
     assert plan.window == Window(date(2026, 9, 30), date(2026, 9, 30))
     # what the sensors do: load the day, link again, rebuild the weeks it re-opens
     assert defs.resolve_job_def(INGEST_JOB).execute_in_process(instance=instance, tags=plan.window.tags()).success

@@ -12,7 +12,7 @@ from dagster._utils.schedules import cron_string_iterator
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.pipelines.definitions import build_definitions, defs
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
-from onodig.pipelines.orchestration import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
+from onodig.pipelines.plan import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
 from onodig.pipelines.schedules import WEEKLY_SCHEDULE
 from onodig.pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PUBLISH_SENSOR
 from onodig.pipelines.settings import resolve

@@ -1,0 +1,159 @@
+"""The run plan: which job runs over which days or weeks, and with which tags.
+
+One set of pure functions that ``onodig run``, the sensors and the schedule all carry out, so that
+the three can never disagree about what a late file re-opens or which weeks a change touches.
+They take what was observed (the days new files hold, the weeks that have inquiries, the tags of
+the run that just finished) and return :class:`PlannedRun` values; reading the landing folder and
+the warehouse, and launching runs, is the callers' part.
+
+A week is re-opened when a day in it, or a day before it, changed: repeat contacts, re-submissions
+and decision times look back in time, so a late file can change every later week's figures, never
+an earlier one's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from onodig.ingestion.days import monday
+
+INGEST_JOB = "ingest_days"
+LINK_JOB = "classify_and_link"
+PUBLISH_JOB = "publish_weeks"
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+DAYS_TAG = "onodig/days"  # carried from an ingest run to the runs that follow it: "first..last"
+SOURCES_TAG = "onodig/sources"  # the sources whose new files those days came from: "cases,contacts"
+NEW_FILES_TAG = "onodig/new_files"
+# Sources whose rows feed figures of every week, not only later ones: decision times are a median
+# over all of a process's decided cases, which the root causes of every week compare against.
+EVERY_WEEK_SOURCES = frozenset({"cases"})
+
+
+@dataclass(frozen=True)
+class Window:
+    """Partitions from ``first`` to ``last``, both included, as Dagster's range tags want them."""
+
+    first: date
+    last: date
+
+    def tags(self) -> dict[str, str]:
+        return {RANGE_START: self.first.isoformat(), RANGE_END: self.last.isoformat()}
+
+    def __str__(self) -> str:
+        return f"{self.first}..{self.last}"
+
+    @classmethod
+    def parse(cls, text: str) -> Window:
+        first, last = text.split("..")
+        return cls(date.fromisoformat(first), date.fromisoformat(last))
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    window: Window | None
+    before_first_day: int = 0  # days with rows that no partition holds: ONODIG_FIRST_DAY is too late
+    after_today: int = 0  # days in the future: loaded once they are partitions
+    sources: tuple[str, ...] = ()  # the sources with new files
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run to launch: a job, the window of partitions it covers (none: unpartitioned), its tags."""
+
+    job: str
+    window: Window | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    run_key: str | None = None
+
+
+def plan_days(by_source: Mapping[str, set[date]], first_day: date, today: date) -> DayPlan:
+    """The days to load: from the first to the last day that new files hold, inside the partitions.
+
+    Only those days become partitions of the run: each one costs Dagster an event, so a first load
+    does not mark years of empty days. A new file without a single readable day (a truncated
+    export) still needs a run to be quarantined, so then today is loaded.
+    """
+    if not by_source:
+        return DayPlan(None)
+    days = set().union(*by_source.values())
+    inside = sorted(d for d in days if first_day <= d <= today)
+    early, late = sum(d < first_day for d in days), sum(d > today for d in days)
+    window = Window(inside[0], inside[-1]) if inside else Window(today, today)
+    return DayPlan(window, early, late, tuple(sorted(by_source)))
+
+
+def load_run(days: DayPlan, run_key: str | None = None, new_files: int | None = None) -> PlannedRun | None:
+    """``ingest_days`` over the planned days, tagged with them and their sources for the runs after it."""
+    if days.window is None:
+        return None
+    tags = {**days.window.tags(), DAYS_TAG: str(days.window), SOURCES_TAG: ",".join(days.sources)}
+    if new_files is not None:
+        tags[NEW_FILES_TAG] = str(new_files)
+    return PlannedRun(INGEST_JOB, days.window, tags, run_key)
+
+
+def link_run(after: Mapping[str, str] | None = None, run_key: str | None = None) -> PlannedRun:
+    """``classify_and_link`` after a load (unpartitioned: cases and re-submissions span days),
+    carrying the days and sources that load touched so that publishing knows which weeks re-open."""
+    after = after or {}
+    days = days_of_run(after)
+    carried = ({DAYS_TAG: str(days)} if days else {}) | (
+        {SOURCES_TAG: after[SOURCES_TAG]} if after.get(SOURCES_TAG) else {}
+    )
+    return PlannedRun(LINK_JOB, None, carried, run_key)
+
+
+def publish_run(
+    after: Mapping[str, str] | None, weeks: Window | None, every_week: bool = False, run_key: str | None = None
+) -> PlannedRun | None:
+    """``publish_weeks`` for the weeks a finished ``classify_and_link`` re-opened, or every week
+    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all)."""
+    if every_week:
+        reopened = weeks
+    else:
+        sources = (after or {}).get(SOURCES_TAG)
+        reopened = reopened_weeks(days_of_run(after or {}), weeks, set(sources.split(",")) if sources else None)
+    if reopened is None:
+        return None
+    return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)
+
+
+def scheduled_run(execution_day: date) -> PlannedRun:
+    """The Monday publication: the week that just ended."""
+    week = previous_week(execution_day)
+    return PlannedRun(PUBLISH_JOB, week, week.tags(), f"week-{week.first}")
+
+
+def reopened_weeks(changed: Window | None, weeks: Window | None, sources: set[str] | None = None) -> Window | None:
+    """The weeks to rebuild after the days in ``changed`` were loaded: the first such week onwards.
+
+    Every week when the days are unknown (a manual run) or a source feeds every week's figures.
+    """
+    if weeks is None:
+        return None
+    if changed is None or sources is None or sources & EVERY_WEEK_SOURCES:
+        return weeks
+    first = max(monday(changed.first), weeks.first)
+    return Window(first, weeks.last) if first <= weeks.last else None
+
+
+def previous_week(day: date) -> Window:
+    week = monday(day - timedelta(days=7))
+    return Window(week, week)
+
+
+def days_of_run(tags: Mapping[str, str]) -> Window | None:
+    """The days a run loaded: the sensor's own tag, a backfill's range, or one partition from the UI."""
+    if tags.get(DAYS_TAG):
+        return Window.parse(tags[DAYS_TAG])
+    if tags.get(RANGE_START) and tags.get(RANGE_END):
+        return Window(date.fromisoformat(tags[RANGE_START]), date.fromisoformat(tags[RANGE_END]))
+    if tags.get(PARTITION_TAG):
+        day = date.fromisoformat(tags[PARTITION_TAG])
+        return Window(day, day)
+    return None

@@ -1,0 +1,108 @@
+"""The run plan: which days to load for the files that landed, which weeks they re-open, which tags carry it."""
+
+from datetime import date
+
+from onodig.ingestion.days import new_days_by_source
+from onodig.ingestion.load import load_window
+from onodig.pipelines import plan
+from onodig.pipelines.plan import (
+    DAYS_TAG,
+    INGEST_JOB,
+    LINK_JOB,
+    PARTITION_TAG,
+    PUBLISH_JOB,
+    RANGE_END,
+    RANGE_START,
+    SOURCES_TAG,
+    DayPlan,
+    Window,
+    days_of_run,
+    plan_days,
+    reopened_weeks,
+)
+
+HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
+FIRST, TODAY = date(2026, 1, 1), date(2026, 11, 27)
+
+
+def contacts_file(folder, name, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "".join(f"{cid};phone;{at};;Bygglov;60;;;Fråga om ärendet\n" for cid, at in rows)
+    (folder / name).write_text(HEADER + body, encoding="utf-8")
+
+
+def test_a_warehouse_that_has_loaded_nothing_loads_the_days_the_files_hold(tmp_path, warehouse):
+    assert plan_days(new_days_by_source(tmp_path, warehouse), FIRST, TODAY) == DayPlan(
+        None
+    )  # and nothing when nothing landed
+    contacts_file(tmp_path / "contacts", "a.csv", [("C1", "2026-03-02 10:00"), ("C2", "2026-02-27T23:30:00Z")])
+    assert plan_days(new_days_by_source(tmp_path, warehouse), FIRST, TODAY).window == Window(
+        date(2026, 2, 28), date(2026, 3, 2)
+    )
+
+
+def test_after_a_load_only_the_days_of_new_files_and_those_outside_the_partitions_are_counted(
+    tmp_path, warehouse, pseudonymiser
+):
+    contacts_file(tmp_path / "contacts", "a.csv", [("C1", "2026-03-02 10:00")])
+    load_window("contacts", tmp_path, warehouse, pseudonymiser, FIRST, date(2026, 11, 28))
+    assert plan_days(new_days_by_source(tmp_path, warehouse), FIRST, TODAY) == DayPlan(None)
+    contacts_file(
+        tmp_path / "contacts",
+        "b.csv",
+        [
+            ("C2", "2026-03-04 10:00"),
+            ("C3", "2026-02-27 08:00"),
+            ("C4", "2025-12-30 09:00"),
+            ("C5", "2027-01-02 09:00"),
+        ],
+    )
+    days = plan_days(new_days_by_source(tmp_path, warehouse), FIRST, TODAY)
+    assert days == DayPlan(Window(date(2026, 2, 27), date(2026, 3, 4)), 1, 1, ("contacts",))
+
+
+def test_weeks_reopen_from_the_first_changed_week_or_all_of_them():
+    weeks = Window(date(2026, 8, 31), date(2026, 11, 16))
+    changed = Window(date(2026, 9, 30), date(2026, 10, 2))
+    assert reopened_weeks(changed, weeks, {"contacts", "invoices"}) == Window(date(2026, 9, 28), date(2026, 11, 16))
+    assert reopened_weeks(changed, weeks, {"cases"}) == weeks
+    assert reopened_weeks(None, weeks, None) == weeks
+    assert reopened_weeks(Window(date(2026, 12, 1), date(2026, 12, 1)), weeks, {"contacts"}) is None
+    assert reopened_weeks(changed, None, {"contacts"}) is None
+
+
+def test_the_days_of_a_run_come_from_the_sensor_a_backfill_or_one_partition():
+    assert days_of_run({DAYS_TAG: "2026-03-02..2026-03-04"}) == Window(date(2026, 3, 2), date(2026, 3, 4))
+    assert days_of_run({RANGE_START: "2026-03-02", RANGE_END: "2026-03-09"}) == Window(
+        date(2026, 3, 2), date(2026, 3, 9)
+    )
+    assert days_of_run({PARTITION_TAG: "2026-03-05"}) == Window(date(2026, 3, 5), date(2026, 3, 5))
+    assert days_of_run({}) is None  # a manual run: the weeks after it are all re-opened
+
+
+def test_a_file_without_a_readable_day_still_loads_today_so_that_it_is_quarantined():
+    assert plan_days({"contacts": set()}, FIRST, TODAY).window == Window(TODAY, TODAY)
+
+
+def test_the_chain_carries_the_loaded_days_and_sources_to_the_weeks_it_reopens():
+    weeks = Window(date(2026, 8, 31), date(2026, 11, 16))
+    load = plan.load_run(plan_days({"contacts": {date(2026, 10, 1)}}, FIRST, TODAY), run_key="k", new_files=1)
+    assert (load.job, load.window, load.run_key) == (INGEST_JOB, Window(date(2026, 10, 1), date(2026, 10, 1)), "k")
+    assert load.tags[RANGE_START] == load.tags[RANGE_END] == "2026-10-01"
+    link = plan.link_run(load.tags)
+    assert (link.job, link.window) == (LINK_JOB, None)
+    assert link.tags == {DAYS_TAG: "2026-10-01..2026-10-01", SOURCES_TAG: "contacts"}
+    publish = plan.publish_run(link.tags, weeks)
+    assert (publish.job, publish.window) == (PUBLISH_JOB, Window(date(2026, 9, 28), date(2026, 11, 16)))
+    assert plan.publish_run(link.tags, weeks, every_week=True).window == weeks  # onodig run
+    assert plan.publish_run(link.tags, None) is None  # nothing to publish yet
+    assert plan.load_run(plan_days({}, FIRST, TODAY)) is None  # no new files: no load
+
+
+def test_the_schedule_publishes_the_week_that_just_ended():
+    run = plan.scheduled_run(date(2026, 11, 30))
+    assert (run.job, run.window, run.run_key) == (
+        PUBLISH_JOB,
+        Window(date(2026, 11, 23), date(2026, 11, 23)),
+        "week-2026-11-23",
+    )
