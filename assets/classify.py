@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, WarehouseResource
 from onodig.classifiers.corpus import corrections_as_training, load_corpus
 from onodig.classifiers.evaluate import correction_weights, evaluate, value_demand_kept
@@ -10,6 +11,8 @@ from onodig.classifiers.model import TextClassifier
 CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
 EVALUATION_KEY = dg.AssetKey(["classifier", "classifier_evaluation"])
 CORRECTION_KEY = dg.AssetKey(["classifier", "classifier_correction"])
+CONFUSION_KEY = dg.AssetKey(["classifier", "classifier_confusion"])
+METRICS_KEY = dg.AssetKey(["classifier", "classifier_metrics"])
 MACRO_F1_CHECK = "macro_f1_above_floor"
 
 
@@ -110,7 +113,7 @@ def classifier_evaluation(
     group_name="classifier",
     kinds={"numpy"},
     owners=["team:data"],
-    deps=[EVALUATION_KEY],
+    deps=[EVALUATION_KEY, CONFUSION_KEY],
     description="Weights that undo the classifier's known errors in published shares: the inverse of its confusion "
     "rates on the independent evaluation split (a misclassification-matrix correction), one row per true and "
     "predicted demand type.",
@@ -124,3 +127,25 @@ def classifier_correction(warehouse: WarehouseResource) -> dg.MaterializeResult:
     store.replace("classifier_correction", weights)
     matrix = weights.pivot(index="true_type", columns="predicted_type", values="weight").round(3)
     return dg.MaterializeResult(metadata={"weights": dg.MetadataValue.md(matrix.to_markdown())})
+
+
+def written_tables() -> list[dg.AssetSpec]:
+    """The tables ``classifier_evaluation`` writes beside its own page: declared, so the lineage shows them."""
+    common = {"deps": [EVALUATION_KEY], "group_name": "classifier", "kinds": {"table"}, "owners": ["team:data"]}
+    return [
+        dg.AssetSpec(
+            CONFUSION_KEY,
+            description="The confusion matrix on the evaluation split, one row per true and predicted type: what "
+            "the published shares are corrected with.",
+            **common,
+        ),
+        dg.AssetSpec(
+            METRICS_KEY,
+            description="Precision, recall and F1 per demand type on the evaluation split.",
+            **common,
+        ),
+    ]
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    return [demand_classifier, classifier_evaluation, classifier_correction, *written_tables()]

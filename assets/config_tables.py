@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.demand.rules import RootCauseRules, process_tables
 
@@ -45,3 +46,7 @@ def config_tables(context: dg.AssetExecutionContext, landing: LandingResource, w
                 "preview": dg.MetadataValue.md(frame.head(20).to_markdown(index=False)),
             },
         )
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition]:
+    return [config_tables]

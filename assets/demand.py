@@ -7,6 +7,7 @@ import dagster as dg
 
 from onodig.assets.classify import CLASSIFIER_KEY, EVALUATION_KEY
 from onodig.assets.ingest import ingest_key
+from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
@@ -145,3 +146,7 @@ def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.M
             "least_sure": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)"),
         }
     )
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition]:
+    return [inquiries, review_queue]

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from onodig.assets.partitions import window_dates
+from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES as SOURCE_DEFS
-from onodig.ingestion.load import QUARANTINE, load_window, staged_table
+from onodig.ingestion.load import MANIFEST, QUARANTINE, load_window, staged_table
 from onodig.quality.suites import unique_columns, validate_in_chunks
 from onodig.warehouse.store import in_window
 
@@ -17,6 +17,10 @@ DESCRIPTIONS = {
     "cases": "Case events from the case management systems (landing/cases), one row per event.",
     "invoices": "The invoice ledger (landing/invoices), one row per invoice with payment and reminder dates.",
 }
+
+
+QUARANTINE_KEY = dg.AssetKey(["ingest", QUARANTINE])
+MANIFEST_KEY = dg.AssetKey(["ingest", MANIFEST])
 
 
 def ingest_key(source: str) -> dg.AssetKey:
@@ -130,5 +134,25 @@ def window_quality(store, source: str, start, end) -> dg.AssetCheckResult:
     )
 
 
-def build_ingest_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [build_ingest_asset(s, partitions) for s in SOURCES]
+def written_tables() -> list[dg.AssetSpec]:
+    """Tables every ingest asset writes besides its own: declared, so the lineage shows them."""
+    deps = [ingest_key(source) for source in SOURCES]
+    common = {"deps": deps, "group_name": "ingest", "kinds": {"table"}, "owners": ["team:data"]}
+    return [
+        dg.AssetSpec(
+            QUARANTINE_KEY,
+            description="Contract table `quarantine`: one row per rejected row or file, with source, file, line "
+            "(empty for a whole file) and reason. Written by the ingest assets as they load.",
+            **common,
+        ),
+        dg.AssetSpec(
+            MANIFEST_KEY,
+            description="Every landing file loaded, once, by checksum, with its first and last day: why a "
+            "re-delivered export never double-counts and which files a day's re-load reads again.",
+            **common,
+        ),
+    ]
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    return [*(build_ingest_asset(source, partitions.days) for source in SOURCES), *written_tables()]

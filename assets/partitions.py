@@ -4,6 +4,7 @@ Both in Stockholm time, so that a day and a week mean what they mean to the muni
 both end with the current one (``end_offset=1``): today's files can load today.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
@@ -22,6 +23,18 @@ def weekly_partitions(first_day: date) -> dg.WeeklyPartitionsDefinition:
     return dg.WeeklyPartitionsDefinition(
         start_date=monday(first_day).isoformat(), day_offset=1, timezone=TIMEZONE, end_offset=1
     )
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """The two partitionings every asset module builds its assets with."""
+
+    days: dg.DailyPartitionsDefinition
+    weeks: dg.WeeklyPartitionsDefinition
+
+    @classmethod
+    def starting(cls, first_day: date) -> "Partitions":
+        return cls(daily_partitions(first_day), weekly_partitions(first_day))
 
 
 def window_dates(context: dg.AssetExecutionContext) -> tuple[date, date]:

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.reports import build_report
 from onodig.reports.charts import share_chart
@@ -96,3 +97,16 @@ def process_reports(
     for row in this_week.itertuples():
         metadata[f"avoidable_share_{row.process}"] = dg.MetadataValue.float(round(float(row.avoidable_share), 4))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    deliveries = dg.AssetSpec(
+        dg.AssetKey(["reports", DELIVERIES]),
+        deps=[REPORTS_KEY],
+        group_name="reports",
+        kinds={"table"},
+        owners=["team:kundcenter"],
+        description="Every weekly report e-mailed: process, week, content hash and number of recipients, so "
+        "that a report already sent unchanged is not sent again.",
+    )
+    return [process_reports, deliveries]

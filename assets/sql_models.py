@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from onodig.assets.partitions import window_dates
+from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import WarehouseResource
 from onodig.warehouse.sql_models import (
     SqlModel,
@@ -102,6 +102,11 @@ def build_sql_asset(
             )
 
     return _run
+
+
+def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """The SQL models, reading the tables the other asset modules write (``upstream``)."""
+    return build_sql_assets(upstream, partitions.weeks)
 
 
 def build_sql_assets(

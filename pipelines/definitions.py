@@ -1,6 +1,6 @@
 """The one place where onodig's Dagster definitions are assembled.
 
-Assets are collected from their modules and SQL models from their files; resources are chosen
+Each asset module exports its own assets and SQL models come from their files; resources are chosen
 here once, from :mod:`pipelines.settings`, and referenced by parameter name everywhere else.
 """
 
@@ -10,12 +10,8 @@ import os
 
 import dagster as dg
 
-from onodig.assets.classify import classifier_correction, classifier_evaluation, demand_classifier
-from onodig.assets.config_tables import config_tables
-from onodig.assets.demand import inquiries, review_queue
-from onodig.assets.ingest import build_ingest_assets
-from onodig.assets.partitions import daily_partitions, weekly_partitions
-from onodig.assets.publish import process_reports
+from onodig.assets import build_assets
+from onodig.assets.partitions import Partitions
 from onodig.assets.resources import (
     ClassifierResource,
     LandingResource,
@@ -24,7 +20,6 @@ from onodig.assets.resources import (
     SmtpResource,
     WarehouseResource,
 )
-from onodig.assets.sql_models import build_sql_assets
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
 from onodig.pipelines.schedules import build_schedule
 from onodig.pipelines.sensors import build_sensors
@@ -76,25 +71,13 @@ def executor_for(settings: Settings) -> dg.ExecutorDefinition:
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or resolve()
-    days, weeks = daily_partitions(settings.first_day), weekly_partitions(settings.first_day)
-    python_assets = [
-        *build_ingest_assets(days),
-        config_tables,
-        demand_classifier,
-        classifier_evaluation,
-        classifier_correction,
-        inquiries,
-        review_queue,
-    ]
-    upstream = [spec.key for assets_def in python_assets for spec in assets_def.specs]
-    sql_assets = build_sql_assets(upstream, weeks)
-    reports = [process_reports]  # reads the marts, so after them
+    partitions = Partitions.starting(settings.first_day)
     jobs = build_jobs(executor_for(settings))
     return dg.Definitions(
-        assets=[*python_assets, *sql_assets, *reports],
+        assets=build_assets(partitions),
         jobs=list(jobs.values()),
         schedules=[build_schedule(jobs)],
-        sensors=build_sensors(days, jobs),
+        sensors=build_sensors(partitions.days, jobs),
         resources=build_resources(settings),
     )
 

@@ -36,7 +36,10 @@ JOBS = {  # name: (asset groups, what a run does)
 def build_jobs(executor: dg.ExecutorDefinition) -> dict:
     return {
         name: dg.define_asset_job(
-            name, selection=dg.AssetSelection.groups(*groups), description=description, executor_def=executor
+            name,
+            selection=dg.AssetSelection.groups(*groups).materializable(),
+            description=description,
+            executor_def=executor,
         )
         for name, (groups, description) in JOBS.items()
     }

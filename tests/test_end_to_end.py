@@ -191,6 +191,21 @@ def test_no_raw_personal_data_in_any_table(run):
     assert keys.str.fullmatch(r"c_[0-9a-f]{20}").all()
 
 
+def test_every_table_the_warehouse_holds_is_an_asset_in_the_lineage(run):
+    from onodig.pipelines.definitions import defs
+
+    store = run["store"]
+    tables = set(
+        store.read(
+            "select table_name from information_schema.tables "
+            "where table_schema not in ('information_schema', 'pg_catalog')"
+        )["table_name"]
+    )
+    declared = {key.path[-1] for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"quarantine", "ingest_manifest", "classifier_confusion", "report_deliveries"} <= tables
+    assert tables - declared == set()
+
+
 def test_labels_match_the_truth(run):
     got = run["store"].read("select inquiry_id, process, demand_type, label_origin from inquiries")
     joined = got.merge(run["truth"], on="inquiry_id", suffixes=("", "_true"))
