@@ -11,14 +11,11 @@ from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
-from onodig.demand.inquiries import InquirySummary, contact_inquiries, eservice_inquiries
-from onodig.ingestion.load import staged_table
-from onodig.quality.suites import validate
+from onodig.demand.table import NothingStaged, write_inquiries
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
 INQUIRIES_CHECK = "inquiries_expectations"
-CHUNK_ROWS = 100_000  # contacts classified at a time: bounds memory however many there are
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
 
 
@@ -57,38 +54,21 @@ def inquiries(
     landing: LandingResource,
     classifier: ClassifierResource,
 ) -> dg.MaterializeResult:
-    store = warehouse.get()
-    missing = [s for s in ("contacts", "eservice", "cases") if not store.has_table(staged_table(s))]
-    if missing:
-        raise dg.Failure(f"Nothing ingested yet for {', '.join(missing)}: run the ingest assets first.")
-    processes, read = landing.processes(), landing.corrections()
-    corrections = read.labels
-    threshold = float(classifier.config()["review"]["threshold"])
-    predict = partial(model.predict, masked=True)  # staged text was masked at ingestion
-
-    cases = store.read("select case_ref, event, event_at from landed_cases")
-    submissions = eservice_inquiries(
-        store.read_table(staged_table("eservice")),
-        cases,
-        processes,
-        predict,
-        classifier.duplicate_window_days,
-        threshold,
-        corrections,
-    )
-    store.replace("inquiries", submissions)
-    summary, failed = InquirySummary(), set()
-    summary.add(submissions)
-    failed.update(validate("inquiries", submissions, unique=False).failed)
-    for chunk in store.read_chunks(f"select * from {staged_table('contacts')} order by contact_id", rows=CHUNK_ROWS):
-        frame = contact_inquiries(chunk, processes, predict, threshold, corrections)
-        store.append("inquiries", frame)
-        summary.add(frame)
-        failed.update(validate("inquiries", frame, unique=False).failed)
-        context.log.info(f"inquiries: {summary.rows:,} classified")
-    duplicates = store.scalar("select count(*) - count(distinct inquiry_id) from inquiries")
-    if duplicates:
-        failed.add(f"inquiry_id unique across chunks ({duplicates} repeated)")
+    read = landing.corrections()
+    processes = landing.processes()
+    try:
+        written = write_inquiries(
+            warehouse.get(),
+            processes,
+            partial(model.predict, masked=True),  # staged text was masked at ingestion
+            float(classifier.config()["review"]["threshold"]),
+            classifier.duplicate_window_days,
+            read.labels,
+            log=context.log.info,
+        )
+    except NothingStaged as exc:
+        raise dg.Failure(str(exc)) from exc
+    summary, failed = written.summary, written.failed
     context.log.info(f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable")
 
     metadata = {

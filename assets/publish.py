@@ -8,15 +8,10 @@ import pandas as pd
 
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
-from onodig.reports import build_report
 from onodig.reports.charts import share_chart
-from onodig.reports.mail import ReportNotSent, send_report
-from onodig.reports.publish import already_sent, content_hash, overall_weekly, report_paths
-
-DELIVERIES = "report_deliveries"
+from onodig.reports.publish import DELIVERIES, MARTS, overall_weekly, publish_reports
 
 REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
-MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
 
 
 @dg.asset(
@@ -37,57 +32,24 @@ def process_reports(
     outputs: OutputsResource,
     smtp: SmtpResource,
 ) -> dg.MaterializeResult:
-    store = warehouse.get()
-    weekly, causes, capacity = (store.read_table(name) for name in MARTS)
-    processes = landing.processes()
-    latest = pd.to_datetime(weekly["week_start"]).max().date()
-    written, sent, failed, unchanged = [], [], [], 0
-    deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
-    for process in sorted(weekly["process"].unique()):
-        report = build_report(
-            process,
-            processes.names.get(process, process),
-            weekly[weekly["process"] == process],
-            causes[causes["process"] == process],
-            capacity[capacity["process"] == process],
-            week_start=latest,
-            language=outputs.language,
-        )
-        html_path, csv_path = report_paths(Path(outputs.outbox), report)
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        html_path.write_text(report.html, encoding="utf-8")
-        csv_path.write_text(report.csv, encoding="utf-8")
-        written.append(html_path)
-        recipients = processes.owners.get(process, [])
-        if smtp.configured and recipients:
-            if already_sent(deliveries, report):
-                unchanged += 1
-                continue
-            try:
-                send_report(smtp.settings(), recipients, report)
-                sent.append(
-                    {
-                        "process": process,
-                        "week_start": str(report.week_start),
-                        "content_hash": content_hash(report),
-                        "recipients": len(recipients),
-                        "sent_at": pd.Timestamp.now(),
-                    }
-                )
-            except ReportNotSent as exc:
-                failed.append(process)
-                context.log.warning(f"report for {process} not sent: {exc}")
-    if sent:
-        store.append(DELIVERIES, pd.DataFrame(sent))
+    done = publish_reports(
+        warehouse.get(),
+        landing.processes(),
+        Path(outputs.outbox),
+        outputs.language,
+        smtp.settings() if smtp.configured else None,
+        warn=context.log.warning,
+    )
+    weekly, latest, written = done.weekly, done.week_start, done.written
     overall = overall_weekly(weekly)
     chart = share_chart(overall, outputs.language)
     metadata = {
         "reports": dg.MetadataValue.int(len(written)),
         "week_start": str(latest),
         "outbox": dg.MetadataValue.path(str(written[0].parent) if written else outputs.outbox),
-        "emails_sent": dg.MetadataValue.int(len(sent)),
-        "emails_unchanged_not_resent": dg.MetadataValue.int(unchanged),
-        "emails_failed": dg.MetadataValue.json(failed),
+        "emails_sent": dg.MetadataValue.int(len(done.sent)),
+        "emails_unchanged_not_resent": dg.MetadataValue.int(done.unchanged),
+        "emails_failed": dg.MetadataValue.json(done.failed),
         "municipality_share_chart": dg.MetadataValue.md(
             "![Avoidable share, whole municipality](data:image/png;base64," + base64.b64encode(chart).decode() + ")"
         ),

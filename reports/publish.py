@@ -1,12 +1,27 @@
-"""Where reports go and the municipality-wide figures beside them."""
+"""Writing the weekly reports: where they go, who gets them, and the municipality-wide figures beside them.
+
+:func:`publish_reports` is the whole step, from the marts in the warehouse to files in the outbox
+and e-mails to the owners; the asset only turns what it returns into metadata.
+"""
+
+from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from onodig.reports.render import Report
+from onodig.demand.processes import ProcessMap
+from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
+from onodig.reports.render import Report, build_report
+from onodig.warehouse import Warehouse
+
+DELIVERIES = "report_deliveries"
+MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
 
 
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
@@ -45,3 +60,72 @@ def already_sent(deliveries: pd.DataFrame, report: Report) -> bool:
         & (deliveries["content_hash"] == content_hash(report))
     )
     return bool(same.any())
+
+
+@dataclass
+class Publication:
+    """What one publishing step did: the files written and the e-mails sent, kept back or failed."""
+
+    week_start: date
+    weekly: pd.DataFrame
+    written: list[Path] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def publish_reports(
+    store: Warehouse,
+    processes: ProcessMap,
+    outbox: Path,
+    language: str,
+    smtp: SmtpSettings | None = None,
+    warn: Callable[[str], None] = lambda _message: None,
+) -> Publication:
+    """One report per process for the latest week in the marts, written to the outbox and, when
+    ``smtp`` is given, e-mailed to the process's owners unless that very report was sent before."""
+    weekly, causes, capacity = (store.read_table(name) for name in MARTS)
+    latest = pd.to_datetime(weekly["week_start"]).max().date()
+    done = Publication(latest, weekly)
+    deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
+    sent = []
+    for process in sorted(weekly["process"].unique()):
+        report = build_report(
+            process,
+            processes.names.get(process, process),
+            weekly[weekly["process"] == process],
+            causes[causes["process"] == process],
+            capacity[capacity["process"] == process],
+            week_start=latest,
+            language=language,
+        )
+        html_path, csv_path = report_paths(outbox, report)
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(report.html, encoding="utf-8")
+        csv_path.write_text(report.csv, encoding="utf-8")
+        done.written.append(html_path)
+        recipients = processes.owners.get(process, [])
+        if smtp is None or not recipients:
+            continue
+        if already_sent(deliveries, report):
+            done.unchanged += 1
+            continue
+        try:
+            send_report(smtp, recipients, report)
+        except ReportNotSent as exc:
+            done.failed.append(process)
+            warn(f"report for {process} not sent: {exc}")
+            continue
+        done.sent.append(process)
+        sent.append(
+            {
+                "process": process,
+                "week_start": str(report.week_start),
+                "content_hash": content_hash(report),
+                "recipients": len(recipients),
+                "sent_at": pd.Timestamp.now(),
+            }
+        )
+    if sent:
+        store.append(DELIVERIES, pd.DataFrame(sent))
+    return done

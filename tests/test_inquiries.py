@@ -124,3 +124,28 @@ def test_a_landing_process_map_replaces_the_default(tmp_path):
     )
     mapping = ProcessMap.for_landing(tmp_path)
     assert mapping.map("queue", pd.Series(["bibliotek", "Bygglov"])).tolist() == ["kultur", "unmapped"]
+
+
+def test_the_inquiries_table_is_written_a_chunk_at_a_time_from_the_staged_tables(generated, warehouse, pseudonymiser):
+    from datetime import date
+
+    from onodig.demand.table import NothingStaged, write_inquiries
+    from onodig.ingestion.load import load_window
+
+    with pytest.raises(NothingStaged, match="contacts, eservice, cases"):
+        write_inquiries(warehouse, ProcessMap.default(), fake_predict, 0.6, 14)
+    landing, _truth = generated
+    for source in ("contacts", "eservice", "cases"):
+        load_window(source, landing, warehouse, pseudonymiser, date(2025, 1, 1), date(2027, 1, 1))
+    staged = sum(warehouse.scalar(f"select count(*) from landed_{s}") for s in ("contacts", "eservice"))
+
+    messages = []
+    written = write_inquiries(
+        warehouse, ProcessMap.default(), fake_predict, 0.6, 14, chunk_rows=250, log=messages.append
+    )
+
+    assert written.summary.rows == staged == warehouse.scalar("select count(distinct inquiry_id) from inquiries")
+    assert written.failed == set()
+    assert messages and messages[-1] == f"inquiries: {staged:,} classified"  # contacts come after submissions
+    again = write_inquiries(warehouse, ProcessMap.default(), fake_predict, 0.6, 14, chunk_rows=10_000)
+    assert again.summary.rows == staged == warehouse.scalar("select count(*) from inquiries")  # replaced, not added

@@ -190,3 +190,37 @@ def test_closed_port_raises_report_not_sent_without_addresses(report):
 def test_no_recipients_is_refused_before_connecting(report):
     with pytest.raises(ReportNotSent, match="no recipients"):
         send_report(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5), [], report)
+
+
+def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):
+    from onodig.demand.processes import ProcessMap
+    from onodig.reports.publish import DELIVERIES, publish_reports
+    from onodig.warehouse import Warehouse
+    from tests.test_reports import three_weeks_of_bygglov
+
+    store = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    weekly, causes, capacity = three_weeks_of_bygglov()
+    for name, frame in (
+        ("avoidable_demand_weekly", weekly),
+        ("root_causes_weekly", causes),
+        ("capacity_weekly", capacity),
+    ):
+        store.replace(name, frame)
+    processes = ProcessMap.default()
+    processes.owners["bygglov"] = RECIPIENTS
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        smtp = SmtpSettings(host=controller.hostname, port=controller.port, sender="onodig@kommun.example", timeout=5)
+        first = publish_reports(store, processes, tmp_path / "outbox", "sv", smtp)
+        second = publish_reports(store, processes, tmp_path / "outbox", "sv", smtp)
+    finally:
+        controller.stop()
+
+    assert first.week_start == date(2026, 10, 5)
+    assert [p.name for p in first.written] == ["bygglov.html"] and first.written[0].parent.name == "2026-W41"
+    assert (first.written[0].with_suffix(".csv")).is_file()
+    assert (first.sent, first.unchanged, second.sent, second.unchanged) == (["bygglov"], 0, [], 1)
+    assert len(inbox.envelopes) == 1 and sorted(inbox.envelopes[0].rcpt_tos) == sorted(RECIPIENTS)
+    assert store.scalar(f"select count(*) from {DELIVERIES}") == 1

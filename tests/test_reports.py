@@ -65,6 +65,10 @@ def cause(week, demand_type, root_cause, lever_name, inquiries, hours):
 
 @pytest.fixture
 def frames():
+    return three_weeks_of_bygglov()
+
+
+def three_weeks_of_bygglov():
     """Three weeks of bygglov: the share rises from 38 % to 41 %, outside last week's interval."""
     weekly = pd.DataFrame(
         [

@@ -1,0 +1,79 @@
+"""The contract table ``inquiries``, written from the staged tables a chunk at a time.
+
+Contacts are classified 100,000 at a time, so memory stays bounded however many there are;
+e-service submissions are built at once, since a re-submission needs the citizen's earlier ones.
+Each chunk is validated as it is written, so a bad chunk is named without reading the table back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from onodig.demand.inquiries import InquirySummary, Predictor, contact_inquiries, eservice_inquiries
+from onodig.demand.processes import ProcessMap
+from onodig.ingestion.load import staged_table
+from onodig.quality.suites import validate
+from onodig.warehouse import Warehouse
+
+TABLE = "inquiries"
+CHUNK_ROWS = 100_000  # contacts classified at a time
+NEEDED = ("contacts", "eservice", "cases")
+
+
+class NothingStaged(RuntimeError):
+    """The staged tables the inquiries are built from are not there yet."""
+
+
+@dataclass
+class Written:
+    """What was written, and which expectations failed on any chunk of it."""
+
+    summary: InquirySummary = field(default_factory=InquirySummary)
+    failed: set[str] = field(default_factory=set)
+
+
+def write_inquiries(
+    store: Warehouse,
+    processes: ProcessMap,
+    predict: Predictor,
+    review_threshold: float,
+    duplicate_window_days: int,
+    corrections: pd.DataFrame | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    log: Callable[[str], None] = lambda _message: None,
+) -> Written:
+    """Replace ``inquiries`` with every staged contact and submission, classified once."""
+    missing = [source for source in NEEDED if not store.has_table(staged_table(source))]
+    if missing:
+        raise NothingStaged(f"Nothing ingested yet for {', '.join(missing)}: run the ingest assets first.")
+    written = Written()
+
+    def add(frame: pd.DataFrame) -> None:
+        written.summary.add(frame)
+        written.failed.update(validate(TABLE, frame, unique=False).failed)
+
+    cases = store.read(f"select case_ref, event, event_at from {staged_table('cases')}")
+    submissions = eservice_inquiries(
+        store.read_table(staged_table("eservice")),
+        cases,
+        processes,
+        predict,
+        duplicate_window_days,
+        review_threshold,
+        corrections,
+    )
+    store.replace(TABLE, submissions)
+    add(submissions)
+    contacts = f"select * from {staged_table('contacts')} order by contact_id"
+    for chunk in store.read_chunks(contacts, rows=chunk_rows):
+        frame = contact_inquiries(chunk, processes, predict, review_threshold, corrections)
+        store.append(TABLE, frame)
+        add(frame)
+        log(f"inquiries: {written.summary.rows:,} classified")
+    repeated = store.scalar(f"select count(*) - count(distinct inquiry_id) from {TABLE}")
+    if repeated:
+        written.failed.add(f"inquiry_id unique across chunks ({repeated} repeated)")
+    return written
