@@ -1,6 +1,6 @@
 """Compare the candidate models on the independent evaluation split and say which wins.
 
-    python -m classifiers.compare [--out comparison.md]
+    python -m onodig.classifiers.compare [--out comparison.md]
 
 Each candidate trains on the training split only and is scored on the evaluation split, which
 other writers wrote; the config's ``model.kind`` should name the winner by macro-F1.
