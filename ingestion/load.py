@@ -26,7 +26,8 @@ from sqlalchemy import text as sa_text
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
 from onodig.ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
-from onodig.privacy import Pseudonymiser
+from onodig.privacy import Pseudonymiser, mask_text
+from onodig.privacy.fields import mask_value
 from onodig.warehouse import Warehouse
 from onodig.warehouse.store import in_window
 
@@ -170,6 +171,7 @@ class _Batch:
             quarantine["line"] = pd.to_numeric(quarantine["line"]).astype("Int64")
             day = quarantine["day"] if "day" in quarantine else pd.Series(pd.NaT, index=quarantine.index)
             quarantine["day"] = pd.to_datetime(day).astype("datetime64[us]")
+            quarantine["reason"] = quarantine["reason"].map(mask_text, na_action="ignore")  # reasons may quote a value
             frames[QUARANTINE] = quarantine
         if frames:
             self.warehouse.append_all(frames)
@@ -224,7 +226,10 @@ def load_window(
         report.files_seen += 1
         checksum = file_checksum(path)
         entry = seen.get(checksum)
-        if entry is not None and (entry.file != path.name or entry.status != "loaded"):
+        # the manifest holds the masked name (or, written before names were masked, the raw one)
+        if entry is not None and (
+            entry.file not in (stored_name(path, pseudonymiser), path.name) or entry.status != "loaded"
+        ):
             report.files_skipped += 1  # the same export under another name, or a file quarantined once already
             continue
         if entry is not None and not entry.covers(start, end):
@@ -237,25 +242,34 @@ def load_window(
 
     parsed_files = parsed_in_order(source_name, [path for path, _c, _e in todo], pseudonymiser, processes)
     for (path, checksum, entry), parsed in zip(todo, parsed_files, strict=True):
-        manifest = None
+        manifest, name = None, stored_name(path, pseudonymiser)
         if isinstance(parsed, UnreadableFile):
             exc = parsed
             report.files_quarantined += 1
-            rejects = pd.DataFrame([{"source": source_name, "file": path.name, "line": pd.NA, "reason": str(exc)}])
+            reason = mask_text(str(exc))
+            rejects = pd.DataFrame([{"source": source_name, "file": name, "line": pd.NA, "reason": reason}])
             report.count_reasons(rejects)
             batch.add(
-                _manifest_row(source_name, path, checksum, now, status="quarantined", reason=str(exc)),
+                _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=reason),
                 None,
                 rejects,
                 now,
             )
-            log(f"{source_name}: quarantined file {path.name}: {exc}")
+            log(f"{source_name}: quarantined file {name}: {reason}")
             continue
         rejects = parsed.rejects
         if entry is None:  # first sight: record the file and its days, quarantine its bad rows once
             first, last = _day_range(parsed.frame[day].dt.normalize())
             manifest = _manifest_row(
-                source_name, path, checksum, now, rows=len(parsed.frame), rejected=len(rejects), first=first, last=last
+                source_name,
+                path,
+                name,
+                checksum,
+                now,
+                rows=len(parsed.frame),
+                rejected=len(rejects),
+                first=first,
+                last=last,
             )
             report.files_loaded += 1
         else:
@@ -264,7 +278,7 @@ def load_window(
         inside = (parsed.frame[day] >= low) & (parsed.frame[day] < high)
         if entry is None:
             report.rows_outside_window += int((~inside).sum())
-        new_rows, repeats, clashes = _against_warehouse(parsed.frame[inside], known, key, source_name, path.name, day)
+        new_rows, repeats, clashes = _against_warehouse(parsed.frame[inside], known, key, source_name, name, day)
         rejects = pd.concat([rejects, clashes], ignore_index=True) if not clashes.empty else rejects
         batch.add(manifest, new_rows, rejects, now)
         known.update(zip(new_rows[key], zip(new_rows["row_hash"], new_rows["source_file"], strict=True), strict=True))
@@ -322,12 +336,18 @@ def parsed_in_order(
             yield result
 
 
+def stored_name(path: Path, pseudonymiser: Pseudonymiser) -> str:
+    """A landing file's name as the warehouse stores it: masked, for names like
+    ``contacts_19320606-6066_Kerstin Ekman.csv``; the same name always masks the same way."""
+    return mask_value(path.name, pseudonymiser)
+
+
 def _manifest_row(
-    source, path, checksum, at, rows=0, rejected=0, first=pd.NaT, last=pd.NaT, status="loaded", reason=None
+    source, path, name, checksum, at, rows=0, rejected=0, first=pd.NaT, last=pd.NaT, status="loaded", reason=None
 ):
     return {
         "source": source,
-        "file": path.name,
+        "file": name,
         "size_bytes": path.stat().st_size,
         "sha256": checksum,
         "loaded_at": at,

@@ -16,12 +16,17 @@ import pandas as pd
 from onodig.ingestion.contract import Kind, Source
 from onodig.ingestion.files import RawTable, UnreadableFile
 from onodig.privacy import Pseudonymiser, mask_text
+from onodig.privacy.fields import mask_value
+from onodig.privacy.shapes import RAW_SHAPES
 
 LOCAL_TZ = "Europe/Stockholm"
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "reason"]
+# Columns the raw-data safety net leaves alone: a pseudonym and a content hash are hex digits.
+_NOT_SCANNED = ("citizen_key", "row_hash")
+_RAW = "|".join(f"(?:{shape})" for shape in RAW_SHAPES)
 
 
 @dataclass
@@ -73,7 +78,36 @@ def _row_hashes(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([f"{h:016x}" for h in hashes.tolist()], index=frame.index, dtype="string")
 
 
+def mask_values(values: pd.Series, pseudonymiser: Pseudonymiser) -> pd.Series:
+    """Structured values masked with keyed tokens, each distinct value once (queues repeat)."""
+    distinct = values.dropna().unique()
+    masked = {value: mask_value(value, pseudonymiser) for value in distinct}
+    return values.map(masked, na_action="ignore").astype("string")
+
+
+def _raw_left(out: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per text column, the rows that still hold a raw-personal-data shape after masking.
+
+    The safety net behind the masker: such a row is quarantined instead of written, so the
+    blocking quality check never finds it in a table (where a later run would publish it).
+    """
+    hits = {}
+    for column in out.columns:
+        if column in _NOT_SCANNED or not (pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object):
+            continue
+        hit = out[column].astype("string").str.contains(_RAW, regex=True, na=False)
+        if hit.any():
+            hits[column] = hit.astype(bool)
+    return hits
+
+
 def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Pseudonymiser) -> ParsedFile:
+    """Rows of one raw table, typed and masked, and the rows rejected with their reasons.
+
+    ``file_name`` is masked too (a name like ``contacts_19320606-6066_Kerstin Ekman.csv``): it is
+    stored with every row and in the quarantine.
+    """
+    file_name = mask_value(file_name, pseudonymiser)
     missing = [c.name for c in source.columns if c.required and c.name not in raw.header]
     if missing:
         raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
@@ -126,6 +160,8 @@ def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Ps
             continue
         elif col.name in source.free_text:
             parsed = values.map(mask_text, na_action="ignore").astype("string")
+        elif col.kind in (Kind.ID, Kind.TEXT):
+            parsed = mask_values(values, pseudonymiser)
         else:
             parsed = values
         out[col.name] = parsed
@@ -133,6 +169,7 @@ def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Ps
     extras = [c for c in raw.header if c not in source.column_names]
     if extras:
         masked = frame[extras].apply(lambda col: col.map(mask_text, na_action="ignore"))
+        masked.columns = [mask_value(name, pseudonymiser) for name in extras]
         out["extra"] = [
             json.dumps({k: v for k, v in r.items() if pd.notna(v)}, ensure_ascii=False)
             for r in masked.to_dict("records")
@@ -142,6 +179,8 @@ def parse_table(source: Source, raw: RawTable, file_name: str, pseudonymiser: Ps
     out["row_hash"] = row_hash
     out["source_file"] = file_name
     out["source_line"] = out.index.astype("int64")
+    for column, hit in _raw_left(out).items():
+        flag(hit, f"personal data left after masking in {column}")
 
     # Within one file: an exact repeat is harmless (dropped, counted), the same id with other
     # content is not (quarantined; the first one stays).

@@ -11,6 +11,7 @@ import hmac
 import re
 
 _DIGITS = re.compile(r"\D")
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 
 
 class MissingPseudonymKey(RuntimeError):
@@ -52,3 +53,14 @@ class Pseudonymiser:
             cached = "c_" + digest[:20]
             self._cache[canonical] = cached
         return cached
+
+    def token(self, kind: str, value: str) -> str:
+        """A keyed token for one piece of personal data inside a structured value, letters only.
+
+        The same data gives the same token (a personnummer in every form, a name in any case),
+        so masked ids and references still link and stay unique; letters only, so a token can
+        never look like a personnummer or phone number to a later check.
+        """
+        canonical = normalise_identifier(value) if kind == "PNR" else " ".join(value.casefold().split())
+        digest = hmac.new(self._key, f"{kind}:{canonical}".encode(), hashlib.sha256).hexdigest()
+        return digest[:12].translate(_LETTERS)
