@@ -1,15 +1,19 @@
 """The hostile-input probe's ingestion defects: for each bad file, every good row loads and every
 bad row is in ``quarantine`` with a reason that says what is wrong (../shared/probes/hostile-input.md)."""
 
-from datetime import date
+import gzip
+import os
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 
 from onodig.ingestion.contract import MAX_TEXT_CHARS as STORED_TEXT_CHARS
+from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import UnreadableFile, read_table
-from onodig.ingestion.load import QUARANTINE, load_window
+from onodig.ingestion.load import MANIFEST, QUARANTINE, load_window
 from onodig.ingestion.parsing import parse_amounts
+from onodig.pipelines.plan import Window, plan_days
 
 H = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text"
 MARCH = (date(2026, 3, 1), date(2026, 4, 1))
@@ -118,6 +122,75 @@ def test_d4_whole_numbers_out_of_range_are_quarantined_not_wrapped(tmp_path, war
     assert reasons[("d4.csv", 4)] == "handled_seconds over 604800 (7 days)"
 
 
+def test_d5_d6_upper_case_and_sub_folder_files_load_and_other_files_are_named(tmp_path, warehouse, pseudonymiser):
+    root = landing(
+        tmp_path,
+        {
+            "CONTACTS_D5.CSV": f"{H}\n{row('D5-1')}\n",
+            "2026-09/contacts_d6.csv": f"{H}\n{row('D6-1')}\n",
+            "2026-09/deeper/contacts_d6b.CSV.GZ": gzip.compress(f"{H}\n{row('D6-2')}\n".encode()),
+            "readme.txt": "not an export",
+        },
+    )
+    report = load(root, warehouse, pseudonymiser)
+    assert loaded_ids(warehouse) == ["D5-1", "D6-1", "D6-2"]
+    files = set(warehouse.read("select distinct source_file from landed_contacts").source_file)
+    assert files == {"CONTACTS_D5.CSV", "2026-09/contacts_d6.csv", "2026-09/deeper/contacts_d6b.CSV.GZ"}
+    assert quarantined(warehouse) == {("readme.txt", None): "not a .csv or .csv.gz file"}
+    assert report.files_quarantined == 1
+    load(root, warehouse, pseudonymiser)  # named once, not on every run
+    assert len(quarantined(warehouse)) == 1
+
+
+def test_d6_files_with_one_name_in_two_sub_folders_both_load(tmp_path, warehouse, pseudonymiser):
+    root = landing(tmp_path, {"a/contacts.csv": f"{H}\n{row('A1')}\n", "b/contacts.csv": f"{H}\n{row('B1')}\n"})
+    load(root, warehouse, pseudonymiser)
+    load(root, warehouse, pseudonymiser)
+    assert loaded_ids(warehouse) == ["A1", "B1"]
+
+
+def plan_and_load(root, warehouse, pseudonymiser, first_day, today):
+    """What ``onodig run`` does for ingestion: plan the days from what it observed, load them."""
+    new, pending = observed_days(root, warehouse)
+    days = plan_days(new, first_day, today, pending)
+    if days.window is not None:
+        end = days.window.last + timedelta(days=1)
+        for source in sorted(set(new) | set(pending)):
+            load_window(source, root, warehouse, pseudonymiser, days.window.first, end)
+    return days
+
+
+def test_d7_rows_dated_in_the_future_load_once_their_day_has_come(tmp_path, warehouse, pseudonymiser):
+    today = date(2026, 12, 1)
+    root = landing(
+        tmp_path, {"c.csv": f"{H}\n{row('NOW', at='2026-09-10 09:00')}\n{row('LATER', at='2026-12-02 09:00')}\n"}
+    )
+    first = plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today)
+    assert (first.window, first.after_today) == (Window(date(2026, 9, 10), date(2026, 9, 10)), 1)
+    assert loaded_ids(warehouse) == ["NOW"]
+    manifest = warehouse.read(f"select rows_loaded, rows_outside_days from {MANIFEST}").iloc[0]
+    assert (int(manifest.rows_loaded), int(manifest.rows_outside_days)) == (1, 1)  # X2: only what was loaded
+    assert plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today).window is None  # nothing new
+    later = plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today + timedelta(days=1))
+    assert later.window == Window(date(2026, 12, 2), date(2026, 12, 2))
+    assert loaded_ids(warehouse) == ["LATER", "NOW"]
+    assert plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today + timedelta(days=2)).window is None
+
+
+def test_d8_an_earlier_first_day_brings_the_left_out_rows_back(tmp_path, warehouse, pseudonymiser):
+    today = date(2026, 12, 1)
+    root = landing(
+        tmp_path, {"c.csv": f"{H}\n{row('OLD', at='2026-03-02 09:00')}\n{row('NEW', at='2026-09-10 09:00')}\n"}
+    )
+    first = plan_and_load(root, warehouse, pseudonymiser, date(2026, 9, 7), today)
+    assert first.before_first_day == 1 and loaded_ids(warehouse) == ["NEW"]
+    again = plan_and_load(root, warehouse, pseudonymiser, date(2026, 9, 7), today)
+    assert again.window is None and again.before_first_day == 1  # still said, on every run
+    earlier = plan_and_load(root, warehouse, pseudonymiser, date(2025, 1, 1), today)
+    assert earlier.window == Window(date(2026, 3, 2), date(2026, 3, 2))
+    assert loaded_ids(warehouse) == ["NEW", "OLD"]
+
+
 def test_d9_one_windows_1252_row_leaves_the_utf8_rows_intact(tmp_path, warehouse, pseudonymiser):
     utf8 = f"{H}\n{row('U1', 'Hur går det?', queue='Äldreomsorg')}\n".encode()
     latin = f"{row('W1', 'Hur går det?', queue='Äldreomsorg')}\n".encode("cp1252")
@@ -174,6 +247,38 @@ def test_d11_x3_binary_files_stay_unreadable_and_utf16_is_read_or_named(tmp_path
         read_table(tmp_path / "plain16.csv")
 
 
+def test_d13_the_first_delivered_version_wins_whatever_the_names(tmp_path, warehouse, pseudonymiser):
+    original = f"{H}\n{row('R1')}\n{row('R2')}\n{row('R3')}\n"
+    corrected = f"{H}\n{row('R1', 'Rättad text')}\n{row('R2', 'Rättad text')}\n{row('R3')}\n"
+    root = landing(tmp_path, {"contacts_20260302.csv": original})
+    os.utime(root / "contacts" / "contacts_20260302.csv", (1_700_000_000, 1_700_000_000))
+    load(root, warehouse, pseudonymiser)
+    later = root / "contacts" / "0_contacts_20260302_corrected.csv"
+    later.write_text(corrected, encoding="utf-8")
+    os.utime(later, (1_700_000_100, 1_700_000_100))
+    for _ in range(2):  # the window re-read gives the same answer
+        load(root, warehouse, pseudonymiser)
+        texts = warehouse.read("select contact_id, text, source_file from landed_contacts order by contact_id")
+        assert set(texts.source_file) == {"contacts_20260302.csv"}
+        assert quarantined(warehouse) == {
+            ("0_contacts_20260302_corrected.csv", 2): "duplicate contact_id with different content "
+            "(first loaded from contacts_20260302.csv)",
+            ("0_contacts_20260302_corrected.csv", 3): "duplicate contact_id with different content "
+            "(first loaded from contacts_20260302.csv)",
+        }
+
+
+def test_d13_two_versions_delivered_together_are_ordered_by_modification_time(tmp_path, warehouse, pseudonymiser):
+    root = landing(
+        tmp_path, {"b_first.csv": f"{H}\n{row('R1', 'först')}\n", "a_second.csv": f"{H}\n{row('R1', 'sedan')}\n"}
+    )
+    os.utime(root / "contacts" / "b_first.csv", (1_700_000_000, 1_700_000_000))
+    os.utime(root / "contacts" / "a_second.csv", (1_700_000_100, 1_700_000_100))
+    load(root, warehouse, pseudonymiser)
+    assert warehouse.scalar("select text from landed_contacts") == "först"
+    assert list(quarantined(warehouse)) == [("a_second.csv", 2)]
+
+
 def test_d12_the_same_content_written_differently_is_recognised_as_the_same_rows(tmp_path, warehouse, pseudonymiser):
     rows = [row("S1", '"Hej!\nHar ni fått den?"'), row("S2", at="2026-03-02 09:30"), row("S3", at="2026-07-01 08:00")]
     root = landing(tmp_path, {"a.csv": H + "\n" + "\n".join(rows) + "\n"})
@@ -208,3 +313,33 @@ def test_x4_a_repeated_header_line_is_named_as_such(tmp_path, warehouse, pseudon
     load(root, warehouse, pseudonymiser)
     assert loaded_ids(warehouse) == ["A1", "A2"]
     assert quarantined(warehouse) == {("x4.csv", 3): "repeated header line"}
+
+
+def test_x2_the_manifest_counts_a_clash_as_quarantined(tmp_path, warehouse, pseudonymiser):
+    root = landing(tmp_path, {"a.csv": f"{H}\n{row('C1')}\n"})
+    os.utime(root / "contacts" / "a.csv", (1_700_000_000, 1_700_000_000))
+    load(root, warehouse, pseudonymiser)
+    (root / "contacts" / "b.csv").write_text(f"{H}\n{row('C1', 'annan')}\n{row('C2')}\n", encoding="utf-8")
+    load(root, warehouse, pseudonymiser)
+    manifest = warehouse.read(f"select file, rows_loaded, rows_quarantined from {MANIFEST} order by file")
+    assert manifest.values.tolist() == [["a.csv", 1, 0], ["b.csv", 1, 1]]
+
+
+def test_a_warehouse_from_before_these_columns_gets_them_typed(tmp_path, warehouse, pseudonymiser):
+    root = landing(tmp_path, {"a.csv": f"{H}\n{row('A1')}\n"})
+    load(root, warehouse, pseudonymiser)
+    warehouse.execute(f"alter table {MANIFEST} drop column rows_outside_days")
+    warehouse.execute("alter table landed_contacts drop column text_cut_from")
+    warehouse.execute("drop table ingest_windows")  # an older onodig recorded no windows
+    (root / "contacts" / "b.csv").write_text(f"{H}\n{row('B1', 'x ' * 60_000)}\n", encoding="utf-8")
+    load(root, warehouse, pseudonymiser)
+    assert loaded_ids(warehouse) == ["A1", "B1"]
+    types = warehouse.read(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where column_name in ('rows_outside_days', 'text_cut_from') order by table_name"
+    )
+    assert types.values.tolist() == [
+        ["ingest_manifest", "rows_outside_days", "BIGINT"],
+        ["landed_contacts", "text_cut_from", "BIGINT"],
+    ]
+    assert warehouse.scalar("select text_cut_from from landed_contacts where contact_id = 'B1'") == 119_999  # stripped
