@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from onodig.classifiers.text import MAX_TEXT_CHARS, TextProcessor
 from onodig.ingestion.contract import MAX_TEXT_CHARS as STORED_TEXT_CHARS
 from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import UnreadableFile, read_table
@@ -87,6 +88,16 @@ def test_d2_a_text_over_the_limit_is_stored_cut_and_flagged(tmp_path, warehouse,
     assert stored.contact_id.tolist() == ["L1", "L2"]
     assert len(stored.text[0]) <= STORED_TEXT_CHARS and stored.text[0].startswith("Hej jag undrar")
     assert int(stored.text_cut_from[0]) == len(long_text.strip()) and pd.isna(stored.text_cut_from[1])
+
+
+def test_d2_the_classifier_never_fails_on_a_long_text_and_normal_texts_are_unchanged(trained):
+    processor = TextProcessor()
+    (features,) = processor.transform(["faktura " * 200_000], masked=True)  # 1.6 M characters
+    assert len(features) <= MAX_TEXT_CHARS
+    normal = ["Varför fick jag en påminnelse, jag betalade den 28:e"]
+    assert processor.transform(normal) == [processor.doc_features(processor.nlp(normal[0]))]
+    predicted = trained.predict(["Jag har inte fått fakturan. " * 50_000, normal[0]], masked=True)
+    assert predicted.labels[1] == trained.predict(normal, masked=True).labels[0]
 
 
 def test_d3_a_duplicated_column_quarantines_its_file_and_the_good_file_loads(tmp_path, warehouse, pseudonymiser):
