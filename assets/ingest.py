@@ -5,7 +5,7 @@ import dagster as dg
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES as SOURCE_DEFS
-from onodig.ingestion.load import MANIFEST, QUARANTINE, load_window, staged_table
+from onodig.ingestion.load import MANIFEST, QUARANTINE, WINDOWS, load_window, staged_table
 from onodig.quality.suites import unique_columns, validate_in_chunks
 from onodig.warehouse.store import in_window
 
@@ -21,6 +21,7 @@ DESCRIPTIONS = {
 
 QUARANTINE_KEY = dg.AssetKey(["ingest", QUARANTINE])
 MANIFEST_KEY = dg.AssetKey(["ingest", MANIFEST])
+WINDOWS_KEY = dg.AssetKey(["ingest", WINDOWS])
 
 
 def ingest_key(source: str) -> dg.AssetKey:
@@ -149,6 +150,13 @@ def written_tables() -> list[dg.AssetSpec]:
             MANIFEST_KEY,
             description="Every landing file loaded, once, by checksum, with its first and last day: why a "
             "re-delivered export never double-counts and which files a day's re-load reads again.",
+            **common,
+        ),
+        dg.AssetSpec(
+            WINDOWS_KEY,
+            description="Every window of days each ingest asset loaded, and when: with the manifest it tells "
+            "which days of known files no load has covered yet (rows dated in the future when they came, or "
+            "before the first partition), so that a later run loads them.",
             **common,
         ),
     ]

@@ -16,8 +16,17 @@ from spacy.tokens import Doc
 from onodig.privacy.masking import EMAIL, NAME, PHONE, PNR, find_personal_data, mask_text
 
 PLACEHOLDERS = (PNR, EMAIL, PHONE, NAME)
+# The most of one text the models read. spaCy refuses texts over 1,000,000 characters (E088), and
+# an inquiry's question is at its start: ingestion stores no more than this either, but staged
+# rows from before that, and ``onodig classify``'s input, may hold more. Shorter texts are unchanged.
+MAX_TEXT_CHARS = 100_000
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "a", "ø": "o"})
+
+
+def capped(text: str | None) -> str:
+    """The text, or its first :data:`MAX_TEXT_CHARS` characters."""
+    return (text or "")[:MAX_TEXT_CHARS]
 
 
 def fold(text: str) -> str:
@@ -79,7 +88,7 @@ class TextProcessor:
         Replacing spans in a string is far cheaper than merging tokens, and with the placeholders
         as tokenizer special cases the docs come out the same as through ``mask_personal_data``.
         """
-        ready = (t or "" for t in texts) if masked else (mask_text(t or "") for t in texts)
+        ready = (capped(t) for t in texts) if masked else (mask_text(capped(t)) for t in texts)
         for doc in self.nlp.pipe(ready, batch_size=batch_size, disable=["mask_personal_data"]):
             yield self.doc_features(doc)
 

@@ -14,7 +14,7 @@ from spacy.util import minibatch
 
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES
-from onodig.classifiers.text import fold
+from onodig.classifiers.text import capped, fold
 
 
 class SpacyTextcat(TextClassifier):
@@ -41,7 +41,7 @@ class SpacyTextcat(TextClassifier):
 
     def _doc(self, text: str):
         # the same diacritic folding as the TF-IDF model, so "ärende" and "arende" are one feature
-        return self.nlp.make_doc(fold(text or ""))
+        return self.nlp.make_doc(fold(capped(text)))
 
     def fit(self, texts: list[str], labels: list[str]) -> SpacyTextcat:
         settings = self.config["spacy_textcat"]
@@ -59,5 +59,5 @@ class SpacyTextcat(TextClassifier):
         return self
 
     def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
-        docs = self.nlp.pipe(fold(t or "") for t in texts)
+        docs = self.nlp.pipe(fold(capped(t)) for t in texts)
         return np.array([[doc.cats[k] for k in self.labels] for doc in docs])

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# The most of a free text that is stored: the rest of a longer one (a pasted log, an attachment
+# decoded into the body) is cut, and the staged row says how long it was (``text_cut_from``).
+# The question is at the start; spaCy refuses texts over 1,000,000 characters.
+MAX_TEXT_CHARS = 100_000
+# The largest whole number any integer column takes: beyond it a float cannot hold it exactly.
+MAX_WHOLE_NUMBER = 2**53
+
 
 class Kind(StrEnum):
     ID = "id"
@@ -23,6 +30,8 @@ class Column:
     kind: Kind
     required: bool
     choices: tuple[str, ...] = ()
+    maximum: int | None = None  # for Kind.INTEGER: larger values are quarantined
+    maximum_means: str = ""  # the maximum in words, for the quarantine reason
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,8 @@ SOURCES: dict[str, Source] = {
             Column("started_at", Kind.TIMESTAMP, True),
             Column("citizen_id", Kind.CITIZEN, False),
             Column("queue", Kind.TEXT, True),
-            Column("handled_seconds", Kind.INTEGER, False),
+            # a week: longer is no handling time but a unit or a timestamp in the wrong column
+            Column("handled_seconds", Kind.INTEGER, False, maximum=7 * 24 * 3600, maximum_means="7 days"),
             Column("case_ref", Kind.TEXT, False),
             Column("invoice_ref", Kind.TEXT, False),
             Column("text", Kind.TEXT, True),

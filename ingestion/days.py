@@ -1,13 +1,21 @@
-"""Which days the landing folder's new files hold, before they are loaded.
+"""Which days the landing folder's new files hold, before they are loaded, and which days of
+known files are still waiting.
 
 Loading is by day (see :mod:`ingestion.load`), so whoever starts a load, a sensor or
 ``onodig run``, must know which days new files touch. Only the timestamp column is parsed, with
 the loader's own parser, so the days found are the days the rows will land in.
+
+A known file's days wait when no window has loaded them since the file was first seen: they were
+in the future then, or before ``ONODIG_FIRST_DAY``, or outside a window started by hand. The
+manifest's first and last day and the windows loaded tell which files have such days; only
+those files are read again, for their exact days.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from bisect import bisect_left
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,14 +26,19 @@ from onodig.ingestion.files import (
     UnreadableFile,
     decode,
     file_checksum,
+    file_name,
     landing_files,
+    other_files,
     read_bytes,
     read_table,
     sniff_delimiter,
 )
-from onodig.ingestion.load import known_files
+from onodig.ingestion.load import KnownFile, known_files, loaded_windows
 from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
 from onodig.warehouse import Warehouse
+
+# A line with an odd number of quotes: a quoted field goes on over the line break.
+_ODD_QUOTES = re.compile(r'^[^"\r\n]*(?:"[^"\r\n]*"[^"\r\n]*)*"[^"\r\n]*$', re.MULTILINE)
 
 
 def monday(day: date) -> date:
@@ -37,13 +50,16 @@ def file_days(path: Path, source_name: str) -> set[date]:
     """The days a file's rows happened on; none for a file that cannot be read (it is quarantined on load).
 
     pandas' C reader takes the one column, as fast as a file can be read; should it stumble on a
-    quirk that the loader's own reader handles, the loader's reader decides.
+    quirk that the loader's own reader handles, the loader's reader decides. So does a file with
+    a quoted field over several lines: an unbalanced quote there would hide the rows after it.
     """
     column = SOURCES[source_name].day
     try:
         text, _encoding = decode(read_bytes(path))
         if not text.strip():
             return set()
+        if "\x00" in text or _ODD_QUOTES.search(text):
+            return _days_read_by_the_loader(path, column)
         delimiter = sniff_delimiter(text.split("\n", 1)[0])
         try:
             values = pd.read_csv(
@@ -55,13 +71,21 @@ def file_days(path: Path, source_name: str) -> set[date]:
                 engine="c",
             ).iloc[:, 0]
         except (ValueError, IndexError, pd.errors.ParserError):
-            raw = read_table(path)
-            if column not in raw.header:
-                return set()
-            at = raw.header.index(column)
-            values = pd.Series([row[at] if len(row) > at else None for row in raw.rows], dtype="string")
+            return _days_read_by_the_loader(path, column)
     except UnreadableFile:
         return set()
+    return _days(values.str.strip().replace("", pd.NA).dropna())
+
+
+def _days_read_by_the_loader(path: Path, column: str) -> set[date]:
+    try:
+        raw = read_table(path)
+    except UnreadableFile:
+        return set()
+    if column not in raw.header:
+        return set()
+    at = raw.header.index(column)
+    values = pd.Series([row[at] if len(row) > at else None for row in raw.rows], dtype="string")
     return _days(values.str.strip().replace("", pd.NA).dropna())
 
 
@@ -76,20 +100,51 @@ def _days(values: pd.Series) -> set[date]:
     return days
 
 
-def new_files(landing: Path, warehouse: Warehouse) -> dict[str, list[Path]]:
-    """Per source, the landing files whose content the manifest has not seen under any name."""
-    found = {}
+def _waiting(entry: KnownFile, windows: list[tuple[date, date, pd.Timestamp]]) -> list[date]:
+    """The days from the file's first to its last that no window loaded since the file was first seen."""
+    if entry.first_day is None or entry.last_day is None:
+        return []
+    since = windows[bisect_left([at for _f, _l, at in windows], entry.loaded_at) :] if entry.loaded_at else windows
+    waiting, day = [], entry.first_day
+    while day <= entry.last_day:
+        covering = next((last for first, last, _at in since if first <= day <= last), None)
+        if covering is None:
+            waiting.append(day)
+            day += timedelta(days=1)
+        else:
+            day = covering + timedelta(days=1)
+    return waiting
+
+
+def observed_days(landing: Path, warehouse: Warehouse) -> tuple[dict[str, set[date]], dict[str, set[date]]]:
+    """What the run plan needs from the landing folder and the manifest, per source:
+
+    - the days new files hold (a source with a new file is there, with no days for an unreadable
+      one or a file that is no landing file: the load quarantines it);
+    - the days known files hold that no window has loaded yet (waiting).
+    """
+    new, waiting = {}, {}
     for source_name in SOURCES:
         seen = known_files(warehouse, source_name)
-        fresh = [path for path in landing_files(landing / source_name) if file_checksum(path) not in seen]
-        if fresh:
-            found[source_name] = fresh
-    return found
+        windows = loaded_windows(warehouse, source_name)
+        folder = landing / source_name
+        fresh, days = [], set()
+        for path in landing_files(folder):
+            entry = seen.get(file_checksum(path))
+            if entry is None:
+                fresh.append(path)
+            elif entry.status == "loaded" and entry.file == file_name(path, folder):
+                open_days = set(_waiting(entry, windows))
+                if open_days:
+                    days |= open_days & file_days(path, source_name)
+        unnamed = [path for path in other_files(folder) if file_checksum(path) not in seen]
+        if fresh or unnamed:
+            new[source_name] = set().union(*(file_days(path, source_name) for path in fresh))
+        if days:
+            waiting[source_name] = days
+    return new, waiting
 
 
 def new_days_by_source(landing: Path, warehouse: Warehouse) -> dict[str, set[date]]:
     """Per source with new files, the days they have rows for (possibly none, for an unreadable file)."""
-    return {
-        source_name: set().union(*(file_days(path, source_name) for path in paths))
-        for source_name, paths in new_files(landing, warehouse).items()
-    }
+    return observed_days(landing, warehouse)[0]

@@ -6,6 +6,13 @@ those days inserted. So running a window twice changes nothing, and a late file 
 is picked up by re-running that day. A manifest of (source, checksum) records each file once,
 with the days it covers: a re-delivered export under another name is skipped, and a file's
 unreadable rows are quarantined once, when it is first seen, not on every re-read.
+
+Files are read in delivery order: those the manifest knows in the order it first saw them, new
+ones after them by modification time, then path. So when two files hold the same id with other
+content, the one delivered first stays loaded and the other's row is quarantined, whatever their
+names. Each window loaded is recorded (``ingest_windows``), so that the days of a known file
+that no window has loaded since the file was first seen (days in the future then, or before
+``ONODIG_FIRST_DAY``) can be found and planned later (:mod:`ingestion.days`).
 """
 
 from __future__ import annotations
@@ -24,7 +31,15 @@ import pandas as pd
 from sqlalchemy import text as sa_text
 
 from onodig.ingestion.contract import SOURCES
-from onodig.ingestion.files import UnreadableFile, file_checksum, landing_files, read_table
+from onodig.ingestion.files import (
+    NOT_A_LANDING_FILE,
+    UnreadableFile,
+    file_checksum,
+    file_name,
+    landing_files,
+    other_files,
+    read_table,
+)
 from onodig.ingestion.parsing import QUARANTINE_COLUMNS, ParsedFile, parse_table
 from onodig.privacy import Pseudonymiser, mask_text
 from onodig.privacy.fields import mask_value
@@ -33,6 +48,16 @@ from onodig.warehouse.store import in_window
 
 MANIFEST = "ingest_manifest"
 QUARANTINE = "quarantine"
+WINDOWS = "ingest_windows"  # one row per window loaded: source, first_day, last_day (inclusive), loaded_at
+# Columns added after tables were first created: an existing warehouse gets them with their type.
+ADDED_COLUMNS = {
+    MANIFEST: {"rows_outside_days": "bigint"},
+    **{
+        f"landed_{name}": {f"{c}_cut_from": "bigint" for c in src.free_text}
+        for name, src in SOURCES.items()
+        if src.free_text
+    },
+}
 CLASH_COLUMNS = [*QUARANTINE_COLUMNS, "day"]  # a clash belongs to its row's day: re-running the day replaces it
 
 
@@ -68,6 +93,7 @@ class KnownFile:
     status: str
     first_day: date | None
     last_day: date | None
+    loaded_at: pd.Timestamp | None = None  # when the manifest first saw it: its place in the delivery order
 
     def covers(self, start: date, end: date) -> bool:
         return self.first_day is not None and self.first_day < end and self.last_day >= start
@@ -78,15 +104,39 @@ def known_files(warehouse: Warehouse, source: str) -> dict[str, KnownFile]:
     if not warehouse.has_table(MANIFEST):
         return {}
     frame = warehouse.read(
-        f"select sha256, file, status, first_day, last_day from {MANIFEST} where source = :s", {"s": source}
+        f"select sha256, file, status, first_day, last_day, loaded_at from {MANIFEST} where source = :s",
+        {"s": source},
     )
     days = {c: pd.to_datetime(frame[c]).dt.date for c in ("first_day", "last_day")}
+    loaded_at = pd.to_datetime(frame["loaded_at"])
     return {
-        sha: KnownFile(file, status, None if pd.isna(first) else first, None if pd.isna(last) else last)
-        for sha, file, status, first, last in zip(
-            frame["sha256"], frame["file"], frame["status"], days["first_day"], days["last_day"], strict=True
+        sha: KnownFile(file, status, None if pd.isna(first) else first, None if pd.isna(last) else last, at)
+        for sha, file, status, first, last, at in zip(
+            frame["sha256"], frame["file"], frame["status"], days["first_day"], days["last_day"], loaded_at, strict=True
         )
     }
+
+
+def loaded_windows(warehouse: Warehouse, source: str) -> list[tuple[date, date, pd.Timestamp]]:
+    """Every window loaded for the source: first and last day (inclusive) and when, oldest first."""
+    if not warehouse.has_table(WINDOWS):
+        return []
+    frame = warehouse.read(
+        f"select first_day, last_day, loaded_at from {WINDOWS} where source = :s order by loaded_at", {"s": source}
+    )
+    firsts, lasts = (pd.to_datetime(frame[c]).dt.date for c in ("first_day", "last_day"))
+    return list(zip(firsts, lasts, pd.to_datetime(frame["loaded_at"]), strict=True))
+
+
+def add_missing_columns(warehouse: Warehouse) -> None:
+    """Give tables created by an older onodig the columns added since, typed (not as text)."""
+    for table, columns in ADDED_COLUMNS.items():
+        if not warehouse.has_table(table):
+            continue
+        existing = set(warehouse.columns(table))
+        for column, sql_type in columns.items():
+            if column not in existing:
+                warehouse.execute(f"alter table {table} add column {column} {sql_type}")
 
 
 def _day_range(days: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -147,6 +197,7 @@ class _Batch:
         self.rows: list[pd.DataFrame] = []
         self.rejects: list[pd.DataFrame] = []
         self.manifest: list[dict] = []
+        self.windows: list[dict] = []
         self.pending = 0
 
     def add(self, manifest: dict | None, rows: pd.DataFrame | None, rejects: pd.DataFrame, at: datetime) -> None:
@@ -164,6 +215,10 @@ class _Batch:
             frames[MANIFEST] = pd.DataFrame(self.manifest).astype(
                 {"first_day": "datetime64[us]", "last_day": "datetime64[us]"}
             )
+        if self.windows:
+            frames[WINDOWS] = pd.DataFrame(self.windows).astype(
+                {"first_day": "datetime64[us]", "last_day": "datetime64[us]", "loaded_at": "datetime64[us]"}
+            )
         if self.rows:
             frames[staged_table(self.source)] = pd.concat(self.rows, ignore_index=True)
         if self.rejects:
@@ -175,7 +230,7 @@ class _Batch:
             frames[QUARANTINE] = quarantine
         if frames:
             self.warehouse.append_all(frames)
-        self.rows, self.rejects, self.manifest, self.pending = [], [], [], 0
+        self.rows, self.rejects, self.manifest, self.windows, self.pending = [], [], [], [], 0
 
 
 def clear_window(warehouse: Warehouse, source_name: str, start: date, end: date) -> int:
@@ -215,21 +270,39 @@ def load_window(
     report = LoadReport(source=source_name)
     started, now = time.perf_counter(), datetime.now()
     key, day = source.id_column or "row_hash", source.day
+    add_missing_columns(warehouse)
     seen = known_files(warehouse, source_name)
     replaced = clear_window(warehouse, source_name, start, end)
     known = _existing_keys(warehouse, source_name, key)  # rows outside the window: new rows must not clash
     batch = _Batch(warehouse, source_name)
     low, high = pd.Timestamp(start), pd.Timestamp(end)
 
-    todo, queued = [], set()  # (path, checksum, manifest entry or None): the files this window reads
-    for path in landing_files(landing / source_name):
+    folder = landing / source_name
+    for path in other_files(folder):  # named once, in the quarantine, not loaded
+        checksum = file_checksum(path)
+        if checksum in seen:
+            continue
+        name = stored_name(path, folder, pseudonymiser)
+        seen[checksum] = KnownFile(name, "quarantined", None, None)
+        report.files_quarantined += 1
+        rejects = pd.DataFrame([{"source": source_name, "file": name, "line": pd.NA, "reason": NOT_A_LANDING_FILE}])
+        report.count_reasons(rejects)
+        batch.add(
+            _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=NOT_A_LANDING_FILE),
+            None,
+            rejects,
+            now,
+        )
+        log(f"{source_name}: quarantined file {name}: {NOT_A_LANDING_FILE}")
+
+    todo, queued = [], set()  # (path, name, checksum, manifest entry or None): the files this window reads
+    for path in landing_files(folder):
         report.files_seen += 1
+        name = stored_name(path, folder, pseudonymiser)
         checksum = file_checksum(path)
         entry = seen.get(checksum)
         # the manifest holds the masked name (or, written before names were masked, the raw one)
-        if entry is not None and (
-            entry.file not in (stored_name(path, pseudonymiser), path.name) or entry.status != "loaded"
-        ):
+        if entry is not None and (entry.file not in (name, file_name(path, folder)) or entry.status != "loaded"):
             report.files_skipped += 1  # the same export under another name, or a file quarantined once already
             continue
         if entry is not None and not entry.covers(start, end):
@@ -238,11 +311,13 @@ def load_window(
             report.files_skipped += 1  # two copies of one new export in the same delivery
             continue
         queued.add(checksum)
-        todo.append((path, checksum, entry))
+        todo.append((path, name, checksum, entry))
+    # delivery order: files known in the order first seen, then new ones by modification time and path
+    todo.sort(key=lambda item: item[3].loaded_at if item[3] is not None and item[3].loaded_at is not None else now)
 
-    parsed_files = parsed_in_order(source_name, [path for path, _c, _e in todo], pseudonymiser, processes)
-    for (path, checksum, entry), parsed in zip(todo, parsed_files, strict=True):
-        manifest, name = None, stored_name(path, pseudonymiser)
+    parsed_files = parsed_in_order(source_name, [path for path, *_rest in todo], pseudonymiser, processes)
+    for (path, name, checksum, entry), parsed in zip(todo, parsed_files, strict=True):
+        manifest = None
         if isinstance(parsed, UnreadableFile):
             exc = parsed
             report.files_quarantined += 1
@@ -257,29 +332,31 @@ def load_window(
             )
             log(f"{source_name}: quarantined file {name}: {reason}")
             continue
-        rejects = parsed.rejects
+        frame = parsed.frame.assign(source_file=name)
+        rejects = parsed.rejects.assign(file=name)
+        if entry is not None:
+            rejects = rejects.head(0)
+            report.files_reread += 1
+        inside = (frame[day] >= low) & (frame[day] < high)
+        new_rows, repeats, clashes = _against_warehouse(frame[inside], known, key, source_name, name, day)
+        rejects = pd.concat([rejects, clashes], ignore_index=True) if not clashes.empty else rejects
         if entry is None:  # first sight: record the file and its days, quarantine its bad rows once
-            first, last = _day_range(parsed.frame[day].dt.normalize())
+            first, last = _day_range(frame[day].dt.normalize())
+            outside = int((~inside).sum())
+            report.rows_outside_window += outside
             manifest = _manifest_row(
                 source_name,
                 path,
                 name,
                 checksum,
                 now,
-                rows=len(parsed.frame),
+                rows=len(new_rows),
                 rejected=len(rejects),
+                outside=outside,
                 first=first,
                 last=last,
             )
             report.files_loaded += 1
-        else:
-            rejects = rejects.head(0)
-            report.files_reread += 1
-        inside = (parsed.frame[day] >= low) & (parsed.frame[day] < high)
-        if entry is None:
-            report.rows_outside_window += int((~inside).sum())
-        new_rows, repeats, clashes = _against_warehouse(parsed.frame[inside], known, key, source_name, name, day)
-        rejects = pd.concat([rejects, clashes], ignore_index=True) if not clashes.empty else rejects
         batch.add(manifest, new_rows, rejects, now)
         known.update(zip(new_rows[key], zip(new_rows["row_hash"], new_rows["source_file"], strict=True), strict=True))
         if batch.pending >= flush_rows:
@@ -291,6 +368,9 @@ def load_window(
         report.rows_quarantined += len(rejects)
         report.count_reasons(rejects)
 
+    batch.windows.append(
+        {"source": source_name, "first_day": low, "last_day": high - pd.Timedelta(days=1), "loaded_at": now}
+    )
     batch.flush()
     report.seconds = time.perf_counter() - started
     rate = report.rows_loaded / report.seconds if report.seconds > 0 else 0.0
@@ -304,7 +384,7 @@ def load_window(
 
 def _parse_file(source_name: str, path: Path, pseudonymiser: Pseudonymiser) -> ParsedFile | UnreadableFile:
     try:
-        return parse_table(SOURCES[source_name], read_table(path), path.name, pseudonymiser)
+        return parse_table(SOURCES[source_name], read_table(path), path.name, pseudonymiser)  # named by the caller
     except UnreadableFile as exc:
         return exc
 
@@ -336,15 +416,29 @@ def parsed_in_order(
             yield result
 
 
-def stored_name(path: Path, pseudonymiser: Pseudonymiser) -> str:
-    """A landing file's name as the warehouse stores it: masked, for names like
-    ``contacts_19320606-6066_Kerstin Ekman.csv``; the same name always masks the same way."""
-    return mask_value(path.name, pseudonymiser)
+def stored_name(path: Path, folder: Path, pseudonymiser: Pseudonymiser) -> str:
+    """A landing file's name (its path under the source folder) as the warehouse stores it:
+    masked, for names like ``contacts_19320606-6066_Kerstin Ekman.csv``; the same name always
+    masks the same way."""
+    return mask_value(file_name(path, folder), pseudonymiser)
 
 
 def _manifest_row(
-    source, path, name, checksum, at, rows=0, rejected=0, first=pd.NaT, last=pd.NaT, status="loaded", reason=None
+    source,
+    path,
+    name,
+    checksum,
+    at,
+    rows=0,
+    rejected=0,
+    outside=0,
+    first=pd.NaT,
+    last=pd.NaT,
+    status="loaded",
+    reason=None,
 ):
+    """One file's entry, written when it is first seen: ``rows_loaded`` the rows it added then,
+    ``rows_outside_days`` its rows for days that load did not cover (they load when their days run)."""
     return {
         "source": source,
         "file": name,
@@ -353,6 +447,7 @@ def _manifest_row(
         "loaded_at": at,
         "rows_loaded": rows,
         "rows_quarantined": rejected,
+        "rows_outside_days": outside,
         "status": status,
         "reason": reason,
         "first_day": first,

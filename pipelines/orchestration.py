@@ -18,7 +18,7 @@ import dagster as dg
 import pandas as pd
 
 from onodig.assets.partitions import TIMEZONE
-from onodig.ingestion.days import monday, new_days_by_source
+from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
 from onodig.warehouse import Warehouse
@@ -71,13 +71,15 @@ def run_in_order(
     log: Callable[[str], None] = lambda _msg: None,
     run_config: dict | None = None,
 ) -> RunsInOrder:
-    """``onodig run``: load the days new files hold, rebuild the linked tables, rebuild every week.
+    """``onodig run``: load the days new files hold and the days known files still wait for,
+    rebuild the linked tables, rebuild every week.
 
     Every week, not only the re-opened ones: the command promises every asset once, and a change
     to the classifier or the corrections moves every week's figures. Stops after a failed job.
     """
     today = today or stockholm_today()
-    days = plan.plan_days(new_days_by_source(landing, store), first_day, today)
+    new, waiting = observed_days(landing, store)
+    days = plan.plan_days(new, first_day, today, waiting)
     if days.before_first_day:
         log(
             f"{days.before_first_day} day(s) with rows before ONODIG_FIRST_DAY={first_day} are not loaded: set it earlier"
@@ -96,7 +98,7 @@ def run_in_order(
 
     load = plan.load_run(days)
     if load is None:
-        log("no new landing files: nothing to load")
+        log("no new landing files and no days waiting: nothing to load")
     else:
         if not execute(load):
             return RunsInOrder(results)

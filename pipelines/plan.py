@@ -2,8 +2,8 @@
 
 One set of pure functions that ``onodig run``, the sensors and the schedule all carry out, so that
 the three can never disagree about what a late file re-opens or which weeks a change touches.
-They take what was observed (the days new files hold, the weeks that have inquiries, the tags of
-the run that just finished) and return :class:`PlannedRun` values; reading the landing folder and
+They take what was observed (the days new files hold, the days of known files still waiting to
+be loaded, the weeks that have inquiries, the tags of the run that just finished) and return :class:`PlannedRun` values; reading the landing folder and
 the warehouse, and launching runs, is the callers' part.
 
 A week is re-opened when a day in it, or a day before it, changed: repeat contacts, re-submissions
@@ -58,7 +58,7 @@ class DayPlan:
     window: Window | None
     before_first_day: int = 0  # days with rows that no partition holds: ONODIG_FIRST_DAY is too late
     after_today: int = 0  # days in the future: loaded once they are partitions
-    sources: tuple[str, ...] = ()  # the sources with new files
+    sources: tuple[str, ...] = ()  # the sources with new files or with waiting days to load
 
 
 @dataclass(frozen=True)
@@ -71,20 +71,33 @@ class PlannedRun:
     run_key: str | None = None
 
 
-def plan_days(by_source: Mapping[str, set[date]], first_day: date, today: date) -> DayPlan:
-    """The days to load: from the first to the last day that new files hold, inside the partitions.
+def plan_days(
+    by_source: Mapping[str, set[date]],
+    first_day: date,
+    today: date,
+    waiting: Mapping[str, set[date]] | None = None,
+) -> DayPlan:
+    """The days to load: from the first to the last day that new files hold, or that known files
+    hold and no load has covered yet (``waiting``: days that were in the future, or before the
+    first day, when their file came), inside the partitions.
 
     Only those days become partitions of the run: each one costs Dagster an event, so a first load
     does not mark years of empty days. A new file without a single readable day (a truncated
-    export) still needs a run to be quarantined, so then today is loaded.
+    export) still needs a run to be quarantined, so then today is loaded; waiting days that are
+    still outside the partitions need none, and are counted again on every plan until they load.
     """
-    if not by_source:
-        return DayPlan(None)
-    days = set().union(*by_source.values())
+    waiting = waiting or {}
+    days = set().union(*by_source.values(), *waiting.values())
     inside = sorted(d for d in days if first_day <= d <= today)
     early, late = sum(d < first_day for d in days), sum(d > today for d in days)
-    window = Window(inside[0], inside[-1]) if inside else Window(today, today)
-    return DayPlan(window, early, late, tuple(sorted(by_source)))
+    if inside:
+        window = Window(inside[0], inside[-1])
+    elif by_source:
+        window = Window(today, today)
+    else:
+        return DayPlan(None, early, late)
+    due = {source for source, held in waiting.items() if any(first_day <= d <= today for d in held)}
+    return DayPlan(window, early, late, tuple(sorted(set(by_source) | due)))
 
 
 def load_run(days: DayPlan, run_key: str | None = None, new_files: int | None = None) -> PlannedRun | None:

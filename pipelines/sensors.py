@@ -12,8 +12,8 @@ import dagster as dg
 
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES
-from onodig.ingestion.days import new_days_by_source
-from onodig.ingestion.files import landing_files
+from onodig.ingestion.days import observed_days
+from onodig.ingestion.files import file_name, landing_files, other_files
 from onodig.pipelines import plan
 from onodig.pipelines.orchestration import data_weeks
 from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
@@ -21,15 +21,18 @@ from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"
 PUBLISH_SENSOR = "publish_after_classify"
+PARTITIONS_KEY = "@partitions"  # in the cursor: the first day and today it last planned with
 
 
 def landing_snapshot(landing: LandingResource) -> dict[str, list[int]]:
-    """Every landing file with its size and modification time: what the sensor compares between ticks."""
+    """Every file in the source folders with its size and modification time: what the sensor
+    compares between ticks (files that are no landing files too: a load names them)."""
     snapshot = {}
     for source in SOURCES:
-        for path in landing_files(landing.root / source):
+        folder = landing.root / source
+        for path in [*landing_files(folder), *other_files(folder)]:
             stat = path.stat()
-            snapshot[f"{source}/{path.name}"] = [stat.st_size, int(stat.st_mtime)]
+            snapshot[f"{source}/{file_name(path, folder)}"] = [stat.st_size, int(stat.st_mtime)]
     return snapshot
 
 
@@ -50,13 +53,15 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         seen = json.loads(context.cursor) if context.cursor else {}
         current = landing_snapshot(landing)
         changed = sorted(name for name, stamp in current.items() if seen.get(name) != stamp)
-        if not changed:
+        # a new day (or an earlier first day) can make days of known files due: plan again then too
+        bounds = [_first(partitions).isoformat(), _today(partitions).isoformat()]
+        if not changed and seen.get(PARTITIONS_KEY) == bounds:
             return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
-        context.update_cursor(json.dumps(current, sort_keys=True))
+        context.update_cursor(json.dumps({**current, PARTITIONS_KEY: bounds}, sort_keys=True))
         with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
-            by_source = new_days_by_source(landing.root, store)
-        days = plan.plan_days(by_source, _first(partitions), _today(partitions))
-        run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed]).encode()).hexdigest()[:16]
+            new, waiting = observed_days(landing.root, store)
+        days = plan.plan_days(new, _first(partitions), _today(partitions), waiting)
+        run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed] + [bounds]).encode()).hexdigest()[:16]
         return request(plan.load_run(days, run_key, new_files=len(changed)), "the new files hold no new rows")
 
     @dg.run_status_sensor(

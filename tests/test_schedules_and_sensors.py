@@ -14,7 +14,7 @@ from onodig.pipelines.definitions import build_definitions, defs
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 from onodig.pipelines.plan import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
 from onodig.pipelines.schedules import WEEKLY_SCHEDULE
-from onodig.pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PUBLISH_SENSOR
+from onodig.pipelines.sensors import LANDING_SENSOR, LINK_SENSOR, PARTITIONS_KEY, PUBLISH_SENSOR
 from onodig.pipelines.settings import resolve
 
 HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
@@ -65,7 +65,7 @@ def test_landing_sensor_loads_the_days_new_files_hold_once_per_file(tmp_path):
     # the sensor's process has let go of the DuckDB file: the run it starts, another process, can write
     write = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('create table run_writes (x int)')"
     assert subprocess.run([sys.executable, "-c", write, str(tmp_path / "w.duckdb")], timeout=60).returncode == 0
-    assert list(json.loads(context.cursor)) == ["contacts/contacts_20261102.csv"]
+    assert [name for name in json.loads(context.cursor) if name != PARTITIONS_KEY] == ["contacts/contacts_20261102.csv"]
 
     again = dg.build_sensor_context(resources=resources, cursor=context.cursor)
     assert isinstance(sensor(again), dg.SkipReason)
@@ -86,6 +86,27 @@ def test_a_new_file_without_readable_days_still_starts_a_load_that_quarantines_i
     request = sensor(dg.build_sensor_context(resources=resources))
     last_day = defs.resolve_job_def(INGEST_JOB).partitions_def.get_last_partition_key()
     assert request.tags[RANGE_START] == request.tags[RANGE_END] == last_day  # today's partition
+
+
+def test_known_files_days_that_no_load_covered_start_a_load_when_the_partitions_move(tmp_path, pseudonymiser):
+    from datetime import date
+
+    from onodig.ingestion.load import load_window
+    from onodig.warehouse import Warehouse
+
+    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+    resources = sensor_resources(tmp_path)
+    (tmp_path / "contacts").mkdir()
+    rows = "C1;phone;2026-11-02 09:00;;Bygglov;60;;;Fråga\nC2;phone;2026-10-30 16:00;;Bygglov;60;;;Fråga\n"
+    (tmp_path / "contacts" / "contacts_20261102.csv").write_text(HEADER + rows, encoding="utf-8")
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as store:  # only 2 November was a partition then
+        load_window("contacts", tmp_path, store, pseudonymiser, date(2026, 11, 2), date(2026, 11, 3))
+    context = dg.build_sensor_context(resources=resources)
+    assert sensor(context).tags[DAYS_TAG] == "2026-10-30..2026-10-30"  # the day the file still waits for
+    assert isinstance(sensor(dg.build_sensor_context(resources=resources, cursor=context.cursor)), dg.SkipReason)
+    stale = {**json.loads(context.cursor), PARTITIONS_KEY: ["2026-01-01", "2026-11-01"]}  # yesterday's tick
+    again = sensor(dg.build_sensor_context(resources=resources, cursor=json.dumps(stale)))
+    assert isinstance(again, dg.RunRequest) and again.tags[DAYS_TAG] == "2026-10-30..2026-10-30"
 
 
 def _finished_run(instance, job_name, tags, settings):
