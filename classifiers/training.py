@@ -52,9 +52,12 @@ def training_frame(corpus: pd.DataFrame, extra: pd.DataFrame | None = None) -> p
     return train
 
 
-def train(config: dict, corpus: pd.DataFrame, extra: pd.DataFrame | None = None) -> TextClassifier:
+def train(
+    config: dict, corpus: pd.DataFrame, extra: pd.DataFrame | None = None, cache_dir: Path | None = None
+) -> TextClassifier:
+    """``cache_dir`` keeps what is slow to compute from the corpus (sentence embeddings) between versions."""
     frame = training_frame(corpus, extra)
-    return build_model(config).fit(frame["text"].tolist(), frame["label"].tolist())
+    return build_model(config, cache_dir).fit(frame["text"].tolist(), frame["label"].tolist())
 
 
 def load_or_train(
@@ -73,7 +76,7 @@ def load_or_train(
     log(f"No trained classifier for version {version}: training one from the corpus (first use)...")
     corpus = load_corpus(corpus_root)
     started = time.perf_counter()
-    classifier = train(config, corpus, extra)
+    classifier = train(config, corpus, extra, cache_dir=model_dir / "cache")
     seconds = time.perf_counter() - started
     model_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

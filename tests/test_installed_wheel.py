@@ -1,6 +1,7 @@
 """The wheel, as a Kubernetes image or a data team installs it: one import root, every SQL model
 inside, and an installed ``onodig run`` started outside the checkout builds every table."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,9 +21,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    dist = tmp_path_factory.mktemp("dist")
+    dist, source = tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("source") / "onodig"
+    # built from a copy: setuptools writes build/ and *.egg-info beside the sources it builds
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "data", "build", "*.egg-info", "__pycache__"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(source)],
         check=True,
         capture_output=True,
     )
