@@ -51,6 +51,8 @@ def plain_text(report: Report) -> str:
         "",
         summary.get("change_sentence") or "",
     ]
+    if summary.get("missing_exports"):
+        lines += ["", summary["missing_exports"]]
     if summary.get("avoidable_share") is not None:
         figures = text(
             "plain_figures",
