@@ -84,7 +84,11 @@ def runs(generated, model_dir, tmp_path_factory, postgres_database):
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        environ = {"ONODIG_SMTP_HOST": "127.0.0.1", "ONODIG_SMTP_PORT": str(smtp.port)}
+        environ = {
+            "ONODIG_SMTP_HOST": "127.0.0.1",
+            "ONODIG_SMTP_PORT": str(smtp.port),
+            "ONODIG_SMTP_SENDER": "onodig@kommun.example",
+        }
         duck = pipeline_run(landing, truth_path, model_dir, data / "duckdb", f"duckdb:///{data / 'w.duckdb'}", environ)
     finally:
         smtp.stop()
