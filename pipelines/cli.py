@@ -169,37 +169,56 @@ def cmd_run(args) -> int:
     return 0 if ok else 1
 
 
+MAX_TEXT_CHARS = 20_000  # what classify passes to the model of one text; the rest says nothing more about its type
+MAX_ECHO_CHARS = 200  # how much of an input's header an error message repeats
+
+
+def _echo(values) -> str:
+    """An input's header as an error may repeat it: printable, and short, whatever the file holds."""
+    shown = ", ".join("".join(ch if ch.isprintable() else "?" for ch in str(v)) for v in values)
+    return shown if len(shown) <= MAX_ECHO_CHARS else shown[:MAX_ECHO_CHARS] + f"... ({len(values)} columns)"
+
+
 def cmd_classify(args) -> int:
+    settings = _settings(args, landing="unused", warehouse=False)
+    source = Path(args.input)
+    if not source.is_file():
+        raise ConfigError(f"input file not found: {_echo([source])}")
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise ConfigError(f"the output's folder does not exist: {output.parent}")
+
     import pandas as pd
 
     from onodig.classifiers.training import load_or_train
     from onodig.ingestion.files import UnreadableFile, read_table
+    from onodig.reports.spreadsheet import safe_frame
 
-    settings = _settings(args, landing="unused", warehouse=False)
-    source = Path(args.input)
-    if not source.is_file():
-        raise ConfigError(f"input file not found: {source}")
     try:
         raw = read_table(source)
     except UnreadableFile as exc:
-        raise ConfigError(f"cannot read {source}: {exc}") from exc
+        raise ConfigError(f"cannot read {source}: {_echo([str(exc)])}") from None
     if "id" not in raw.header or "text" not in raw.header:
-        raise ConfigError(f"{source} needs the columns id and text (found: {', '.join(raw.header)})")
+        raise ConfigError(f"{source} needs the columns id and text (found: {_echo(raw.header)})")
     width = len(raw.header)
     bad = next((line for row, line in zip(raw.rows, raw.lines, strict=True) if len(row) != width), None)
     if bad is not None:
         raise ConfigError(f"{source}, line {bad}: expected {width} fields (is a text with the delimiter unquoted?)")
     frame = pd.DataFrame(raw.rows, columns=raw.header, dtype=str)
-    artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
     started = time.perf_counter()
-    predicted = artefact.classifier.predict(frame["text"].fillna("").tolist())
-    out = pd.DataFrame(
-        {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
-    )
-    out.to_csv(args.output, index=False)
+    if frame.empty:  # a header and no rows: the answer is a header and no rows
+        out = pd.DataFrame({"id": [], "demand_type": [], "confidence": []})
+    else:
+        artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
+        texts = frame["text"].fillna("").str.slice(0, MAX_TEXT_CHARS).tolist()
+        predicted = artefact.classifier.predict(texts)
+        out = pd.DataFrame(
+            {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
+        )
+    safe_frame(out).to_csv(output, index=False)  # ids from anywhere, opened in a spreadsheet: no formulas
     seconds = time.perf_counter() - started
     print(
-        f"classified {len(out):,} texts in {seconds:.1f} s ({len(out) / max(seconds, 1e-9):,.0f} texts/s) -> {args.output}",
+        f"classified {len(out):,} texts in {seconds:.1f} s ({len(out) / max(seconds, 1e-9):,.0f} texts/s) -> {output}",
         file=sys.stderr,
     )
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from onodig.demand.processes import ProcessMap
+from onodig.demand.processes import PROCESS_KEY, ProcessMap
 from onodig.ingestion.load import staged_table
 from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
 from onodig.reports.render import Report, build_report
@@ -36,10 +36,24 @@ def missing_exports(store: Warehouse) -> tuple[str, ...]:
     )
 
 
+class UnsafeReportPath(ValueError):
+    """A process key that would put a report file anywhere but its week's folder in the outbox."""
+
+
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
-    """``outbox/2026-W41/bygglov.html`` and ``.csv``: one folder per ISO week, re-runs overwrite."""
-    folder = outbox / f"{report.week_start:%G-W%V}"
-    return folder / f"{report.process}.html", folder / f"{report.process}.csv"
+    """``outbox/2026-W41/bygglov.html`` and ``.csv``: one folder per ISO week, re-runs overwrite.
+
+    The process key comes from the landing folder's processes.yaml, which is checked when read; the
+    paths are checked here as well, so that no key (``../..``, ``/etc/x``, ``a/b``) ever writes
+    outside the week's folder.
+    """
+    folder = (outbox / f"{report.week_start:%G-W%V}").resolve()
+    process = str(report.process)
+    paths = (folder / f"{process}.html", folder / f"{process}.csv")
+    for path in paths:
+        if path.resolve().parent != folder or not PROCESS_KEY.match(process):
+            raise UnsafeReportPath(f"process key {process[:80]!r} cannot name a report file in {folder}")
+    return paths
 
 
 def overall_weekly(weekly: pd.DataFrame) -> pd.DataFrame:

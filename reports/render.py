@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from onodig.reports.charts import mix_chart, share_chart
+from onodig.reports.spreadsheet import safe_frame
 from onodig.reports.texts import (
     DEMAND_TYPES,
     change_sentence,
@@ -184,7 +185,7 @@ def weekly_csv(process: str, shown: pd.DataFrame, capacity: pd.DataFrame) -> str
     for column in CSV_COLUMNS[2:]:
         values = pd.to_numeric(frame[column], errors="coerce")
         frame[column] = _whole_numbers_as_int(values) if column in COUNT_COLUMNS else values.round(CSV_DECIMALS)
-    return frame.to_csv(sep=";", index=False, lineterminator="\n")
+    return safe_frame(frame).to_csv(sep=";", index=False, lineterminator="\n")
 
 
 def _whole_numbers_as_int(values: pd.Series) -> pd.Series:
