@@ -265,9 +265,14 @@ def cmd_serve(args) -> int:
         raise ConfigError(f"--port must be from 1 to 65535 (got {args.port})")
     import subprocess
 
-    from onodig.pipelines.orchestration import prepare_dagster_home
+    import dagster as dg
+
+    from onodig.pipelines.orchestration import fail_dead_runs, prepare_dagster_home
 
     prepare_dagster_home(settings.dagster_home)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        if dead := fail_dead_runs(instance):
+            print(f"{len(dead)} run(s) left STARTED by a process that is gone are marked failed")
     env = dict(
         os.environ,
         DAGSTER_HOME=str(settings.dagster_home),
