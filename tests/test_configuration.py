@@ -171,3 +171,14 @@ def test_the_run_announces_its_warehouse_without_the_password(tmp_path, landing,
     where = io.StringIO()
     cli.where(settings, stream=where)
     assert "secretpw" not in where.getvalue()
+
+
+def test_the_version_is_the_changelog_s_latest_entry():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    changelog = (root / "README.md").read_text(encoding="utf-8").split("## Changelog", 1)[1]
+    assert re.search(r"^- (\d+\.\d+\.\d+):", changelog, re.M).group(1) == version
