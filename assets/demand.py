@@ -12,6 +12,7 @@ from onodig.assets.resources import ClassifierResource, LandingResource, Outputs
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from onodig.demand.table import NothingStaged, write_inquiries
+from onodig.reports.spreadsheet import safe_frame
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
@@ -114,7 +115,7 @@ def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.M
     store.replace("review_queue", queue)
     path = Path(outputs.exports) / "review_queue.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    queue.to_csv(path, index=False)
+    safe_frame(queue).to_csv(path, index=False)  # opened in a spreadsheet: no cell runs as a formula
     preview = queue.head(10).assign(
         text=queue["text"].head(10).fillna("").str.slice(0, 80).str.replace("|", "/").str.replace("\n", " ")
     )

@@ -5,7 +5,7 @@ import dagster as dg
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES as SOURCE_DEFS
-from onodig.ingestion.load import MANIFEST, QUARANTINE, WINDOWS, load_window, staged_table
+from onodig.ingestion.load import MANIFEST, QUARANTINE, WINDOWS, ensure_staged_table, load_window, staged_table
 from onodig.quality.suites import unique_columns, validate_in_chunks
 from onodig.warehouse.store import in_window
 
@@ -17,7 +17,13 @@ DESCRIPTIONS = {
     "cases": "Case events from the case management systems (landing/cases), one row per event.",
     "invoices": "The invoice ledger (landing/invoices), one row per invoice with payment and reminder dates.",
 }
-
+# What an empty staged table means: the export has not been delivered, and what waits for it
+NOT_DELIVERED = {
+    "contacts": "no contacts delivered yet: inquiries hold e-service submissions only",
+    "eservice": "no e-service submissions delivered yet: inquiries hold contacts only",
+    "cases": "no case events delivered yet: case links, decision times and case root causes are empty",
+    "invoices": "no invoices delivered yet: invoice links and invoice root causes are empty",
+}
 
 QUARANTINE_KEY = dg.AssetKey(["ingest", QUARANTINE])
 MANIFEST_KEY = dg.AssetKey(["ingest", MANIFEST])
@@ -72,20 +78,22 @@ def build_ingest_asset(source: str, partitions: dg.PartitionsDefinition) -> dg.A
             log=context.log.info,
             processes=landing.processes_for_parsing,
         )
-        total = (
-            store.scalar(f"select count(*) from {staged_table(source)}") if store.has_table(staged_table(source)) else 0
-        )
+        ensure_staged_table(store, source, pseudonym.get())  # a source not delivered yet: empty, not missing
+        total = int(store.scalar(f"select count(*) from {staged_table(source)}"))
         quarantined = (
             store.scalar(f"select count(*) from {QUARANTINE} where source = :s", {"s": source})
             if store.has_table(QUARANTINE)
             else 0
         )
+        if not total:
+            context.log.info(f"{staged_table(source)}: {NOT_DELIVERED[source]}")
         reasons = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(report.reasons.items())) or "| (none) | 0 |"
         return dg.MaterializeResult(
             metadata={
                 "table": staged_table(source),
                 "rows_loaded": dg.MetadataValue.int(report.rows_loaded),
-                "rows_total": dg.MetadataValue.int(int(total)),
+                "rows_total": dg.MetadataValue.int(total),
+                "status": NOT_DELIVERED[source] if not total else "delivered",
                 "days": f"{start} to {end} (exclusive)",
                 "days_with_rows": dg.MetadataValue.int(len(report.days)),
                 "rows_already_loaded": dg.MetadataValue.int(report.rows_already_loaded),

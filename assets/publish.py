@@ -47,6 +47,7 @@ def process_reports(
         "reports": dg.MetadataValue.int(len(written)),
         "week_start": str(latest),
         "outbox": dg.MetadataValue.path(str(written[0].parent) if written else outputs.outbox),
+        "exports_not_delivered": ", ".join(done.missing) or "none",
         "emails_sent": dg.MetadataValue.int(len(done.sent)),
         "emails_unchanged_not_resent": dg.MetadataValue.int(done.unchanged),
         "emails_failed": dg.MetadataValue.json(done.failed),

@@ -11,7 +11,7 @@ import pandas as pd
 from onodig.classifiers.settings import DEFAULT_CONFIG, load_config
 from onodig.classifiers.training import ModelArtefact, load_or_train
 from onodig.demand.corrections import Corrections, read_corrections
-from onodig.demand.processes import ProcessMap
+from onodig.demand.processes import BadProcessMap, ProcessMap
 from onodig.privacy import Pseudonymiser
 from onodig.reports.mail import SmtpSettings
 from onodig.warehouse import Warehouse
@@ -41,7 +41,11 @@ class LandingResource(dg.ConfigurableResource):
         return self.parse_processes or os.cpu_count() or 1
 
     def processes(self) -> ProcessMap:
-        return ProcessMap.for_landing(self.root)
+        """The landing folder's process map; a map that cannot be used fails the step with its one-line reason."""
+        try:
+            return ProcessMap.for_landing(self.root)
+        except BadProcessMap as exc:
+            raise dg.Failure(str(exc).splitlines()[0]) from None
 
     def corrections(self) -> Corrections:
         """Analysts' corrections (``inquiry_id,demand_type``); later lines win, unknown types are ignored."""
@@ -85,7 +89,7 @@ class SmtpResource(dg.ConfigurableResource):
 
     host: str = ""
     port: int = 25
-    sender: str = "onodig@localhost"
+    sender: str = ""  # required with a host: onodig run checks it before it starts
     username: str = ""
     password: str = ""
     starttls: bool = False

@@ -1,15 +1,25 @@
-"""Which municipal process a queue, e-service, case type or invoice type belongs to."""
+"""Which municipal process a queue, e-service, case type or invoice type belongs to.
+
+A process key names report files and travels into CSVs and e-mails, so it is checked when the map
+is read: lower-case letters, digits and ``_`` only. pandas is imported only where a column is
+mapped, so that ``onodig run`` can check the landing folder's map before any heavy import.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 UNMAPPED = "unmapped"
+PROCESS_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
 _FIELDS = {"queue": "queues", "service": "services", "case_type": "case_types", "invoice_type": "invoice_types"}
 
 
@@ -37,6 +47,14 @@ class ProcessMap:
         owners: dict[str, list[str]] = {}
         lookups: dict[str, dict[str, str]] = {field: {} for field in _FIELDS}
         for key, spec in processes.items():
+            if not isinstance(key, str) or not PROCESS_KEY.match(key):
+                shown = repr(key) if len(repr(key)) <= 80 else repr(key)[:77] + "..."
+                raise BadProcessMap(
+                    f"{origin}: process key {shown} may only hold lower-case letters a-z, digits and _ "
+                    "(it names the report files): rename it, e.g. bygglov or gata_park"
+                )
+            if spec is not None and not isinstance(spec, dict):
+                raise BadProcessMap(f"{origin}: process {key} must be a mapping (name:, queues:, services:, ...)")
             spec = spec or {}
             names[str(key)] = str(spec.get("name", key))
             owners[str(key)] = list(spec.get("owners") or [])

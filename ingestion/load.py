@@ -30,9 +30,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text as sa_text
 
-from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.contract import SOURCES, Kind
 from onodig.ingestion.files import (
     NOT_A_LANDING_FILE,
+    RawTable,
     UnreadableFile,
     file_checksum,
     file_name,
@@ -380,6 +381,34 @@ def load_window(
         f"(replacing {replaced:,}) in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.rows_quarantined} quarantined"
     )
     return report
+
+
+# One valid value per kind of column: a sample row that gives an empty staged table its column types
+_SAMPLE = {
+    Kind.ID: "0",
+    Kind.TEXT: "x",
+    Kind.TIMESTAMP: "2000-01-03 00:00",
+    Kind.DATE: "2000-01-03",
+    Kind.AMOUNT: "1,50",
+    Kind.INTEGER: "1",
+    Kind.CITIZEN: "",
+}
+
+
+def ensure_staged_table(warehouse: Warehouse, source_name: str, pseudonymiser: Pseudonymiser) -> bool:
+    """Create the source's staged table without rows when no export of it has been delivered yet.
+
+    A partial delivery (contacts now, cases later) then still runs: what reads the table finds it
+    empty, with the columns and types a parsed export would give it. True when it was created.
+    """
+    table = staged_table(source_name)
+    if warehouse.has_table(table):
+        return False
+    source = SOURCES[source_name]
+    sample = [c.choices[0] if c.kind is Kind.CHOICE else _SAMPLE[c.kind] for c in source.columns]
+    raw = RawTable(header=source.column_names, rows=[sample], lines=[2], encoding="utf-8", delimiter=";")
+    warehouse.create_like(table, parse_table(source, raw, "", pseudonymiser).frame)
+    return True
 
 
 def _parse_file(source_name: str, path: Path, pseudonymiser: Pseudonymiser) -> ParsedFile | UnreadableFile:

@@ -20,33 +20,66 @@ class ConfigError(Exception):
     """A one-line problem with the user's configuration or input; exit code 2."""
 
 
-def _settings(args):
-    from onodig.pipelines.settings import BadSetting, resolve
+def _settings(args, landing: str = "existing", key: bool = False, warehouse: bool = True):
+    """Every setting resolved and checked before anything heavy is imported; a mistake is a ConfigError.
+
+    ``landing`` and ``key`` say what the command needs (see :func:`pipelines.settings.check`).
+    """
+    from onodig.pipelines.settings import BadSetting, check, resolve
 
     try:
-        return resolve(
+        settings = resolve(
             landing=getattr(args, "landing", None),
             warehouse_url=getattr(args, "warehouse", None),
             outbox=getattr(args, "outbox", None),
             data_dir=getattr(args, "data", None),
         )
+        check(settings, landing=landing, key=key, warehouse=warehouse)
     except BadSetting as exc:
         raise ConfigError(str(exc)) from None
+    return settings
 
 
-def _check_warehouse(url: str) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
+def _check_warehouse(settings) -> None:
+    """The warehouse answers: after the settings are checked, the one check that needs its driver.
 
-    from onodig.warehouse import BadWarehouseUrl, Warehouse
+    SQLAlchemy alone, not the warehouse module (pandas): a wrong host is reported as fast as a typo.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+    shown = settings.warehouse_shown
     try:
-        store = Warehouse(url)
-        with store.connect() as conn:
+        url = sa.engine.make_url(settings.warehouse_url)
+        if url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"bad warehouse URL {shown!r}: {_hide(_first_line(exc), settings)}") from None
+    try:
+        with engine.connect() as conn:
             conn.exec_driver_sql("select 1")
-    except BadWarehouseUrl as exc:
-        raise ConfigError(f"bad warehouse URL: {exc}") from exc
     except (SQLAlchemyError, OSError) as exc:
-        raise ConfigError(f"cannot connect to the warehouse {url!r}: {str(exc).splitlines()[0]}") from exc
+        raise ConfigError(f"cannot connect to the warehouse {shown!r}: {_hide(_first_line(exc), settings)}") from None
+    finally:
+        engine.dispose()  # a DuckDB file stays locked while a connection is pooled
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
+def _hide(message: str, settings) -> str:
+    """A driver's message without the URL's password, should it quote the URL."""
+    from onodig.pipelines.settings import url_password
+
+    password = url_password(settings.warehouse_url)
+    return (
+        message.replace(settings.warehouse_url, settings.warehouse_shown).replace(password, "***")
+        if password
+        else message
+    )
 
 
 def _quiet_libraries() -> None:
@@ -58,17 +91,17 @@ def _quiet_libraries() -> None:
 
 def run_pipeline(settings, stream=sys.stdout) -> bool:
     """Materialize every asset once over the landing folder; True when every step succeeded."""
+    from onodig.pipelines.settings import BadSetting, check
+
+    try:
+        check(settings, landing="with_files", key=True)
+    except BadSetting as exc:
+        raise ConfigError(str(exc)) from None
+    _check_warehouse(settings)
+    _quiet_libraries()
     from onodig.pipelines.orchestration import run_everything
 
-    if not settings.landing.is_dir():
-        raise ConfigError(f"landing folder not found: {settings.landing} (set --landing or ONODIG_LANDING)")
-    if not os.environ.get("ONODIG_PSEUDONYM_KEY"):
-        raise ConfigError(
-            "ONODIG_PSEUDONYM_KEY is not set: onodig will not write citizen data without a pseudonymisation key"
-        )
-    _check_warehouse(settings.warehouse_url)
-    _quiet_libraries()
-    print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_url}", file=stream)
+    print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_shown}", file=stream)
     outcome = run_everything(settings, log=lambda message: print(f"onodig run: {message}", file=stream, flush=True))
     print(f"\nonodig run finished in {outcome.seconds:.1f} s: {'OK' if outcome.success else 'FAILED'}", file=stream)
     if outcome.failed_steps:
@@ -119,7 +152,7 @@ def summary(settings, stream=sys.stdout) -> None:
 def where(settings, stream=sys.stdout) -> None:
     print(
         "\nWhere the results are:\n"
-        f"  warehouse      {settings.warehouse_url}  (tables inquiries, avoidable_demand_weekly, quarantine, ...)\n"
+        f"  warehouse      {settings.warehouse_shown}  (tables inquiries, avoidable_demand_weekly, quarantine, ...)\n"
         f"  weekly reports {settings.outbox}  (one HTML page and CSV per process and ISO week)\n"
         f"  review queue   {settings.exports / 'review_queue.csv'}\n"
         f"  models         {settings.model_dir}\n"
@@ -129,53 +162,72 @@ def where(settings, stream=sys.stdout) -> None:
 
 
 def cmd_run(args) -> int:
-    settings = _settings(args)
+    settings = _settings(args, landing="with_files", key=True)
     ok = run_pipeline(settings)
     if ok:
         summary(settings)
     return 0 if ok else 1
 
 
+MAX_TEXT_CHARS = 20_000  # what classify passes to the model of one text; the rest says nothing more about its type
+MAX_ECHO_CHARS = 200  # how much of an input's header an error message repeats
+
+
+def _echo(values) -> str:
+    """An input's header as an error may repeat it: printable, and short, whatever the file holds."""
+    shown = ", ".join("".join(ch if ch.isprintable() else "?" for ch in str(v)) for v in values)
+    return shown if len(shown) <= MAX_ECHO_CHARS else shown[:MAX_ECHO_CHARS] + f"... ({len(values)} columns)"
+
+
 def cmd_classify(args) -> int:
+    settings = _settings(args, landing="unused", warehouse=False)
+    source = Path(args.input)
+    if not source.is_file():
+        raise ConfigError(f"input file not found: {_echo([source])}")
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise ConfigError(f"the output's folder does not exist: {output.parent}")
+
     import pandas as pd
 
     from onodig.classifiers.training import load_or_train
     from onodig.ingestion.files import UnreadableFile, read_table
+    from onodig.reports.spreadsheet import safe_frame
 
-    settings = _settings(args)
-    source = Path(args.input)
-    if not source.is_file():
-        raise ConfigError(f"input file not found: {source}")
     try:
         raw = read_table(source)
     except UnreadableFile as exc:
-        raise ConfigError(f"cannot read {source}: {exc}") from exc
+        raise ConfigError(f"cannot read {source}: {_echo([str(exc)])}") from None
     if "id" not in raw.header or "text" not in raw.header:
-        raise ConfigError(f"{source} needs the columns id and text (found: {', '.join(raw.header)})")
+        raise ConfigError(f"{source} needs the columns id and text (found: {_echo(raw.header)})")
     width = len(raw.header)
     bad = next((line for row, line in zip(raw.rows, raw.lines, strict=True) if len(row) != width), None)
     if bad is not None:
         raise ConfigError(f"{source}, line {bad}: expected {width} fields (is a text with the delimiter unquoted?)")
     frame = pd.DataFrame(raw.rows, columns=raw.header, dtype=str)
-    artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
     started = time.perf_counter()
-    predicted = artefact.classifier.predict(frame["text"].fillna("").tolist())
-    out = pd.DataFrame(
-        {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
-    )
-    out.to_csv(args.output, index=False)
+    if frame.empty:  # a header and no rows: the answer is a header and no rows
+        out = pd.DataFrame({"id": [], "demand_type": [], "confidence": []})
+    else:
+        artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
+        texts = frame["text"].fillna("").str.slice(0, MAX_TEXT_CHARS).tolist()
+        predicted = artefact.classifier.predict(texts)
+        out = pd.DataFrame(
+            {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
+        )
+    safe_frame(out).to_csv(output, index=False)  # ids from anywhere, opened in a spreadsheet: no formulas
     seconds = time.perf_counter() - started
     print(
-        f"classified {len(out):,} texts in {seconds:.1f} s ({len(out) / max(seconds, 1e-9):,.0f} texts/s) -> {args.output}",
+        f"classified {len(out):,} texts in {seconds:.1f} s ({len(out) / max(seconds, 1e-9):,.0f} texts/s) -> {output}",
         file=sys.stderr,
     )
     return 0
 
 
 def cmd_generate(args) -> int:
+    settings = _settings(args, landing="any", warehouse=False)
     from onodig.generator.landing import GeneratorConfig, write_landing
 
-    settings = _settings(args)
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
     config = GeneratorConfig(weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks)
     started = time.perf_counter()
@@ -190,7 +242,7 @@ def cmd_generate(args) -> int:
 
 def cmd_demo(args) -> int:
     os.environ.setdefault("ONODIG_PSEUDONYM_KEY", DEMO_KEY)
-    settings = _settings(args)
+    settings = _settings(args, landing="any", key=True)
     if not any(settings.landing.glob("*/*.csv*")):
         print("No landing data yet: generating a sample landing folder...")
         args.truth, args.no_quirks = None, False
@@ -204,12 +256,23 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    settings = _settings(args, landing="any", key=True)
+    if not settings.landing.exists():
+        print(
+            f"the landing folder {settings.landing} does not exist yet: the sensor starts a load once it holds exports"
+        )
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port must be from 1 to 65535 (got {args.port})")
     import subprocess
 
-    from onodig.pipelines.orchestration import prepare_dagster_home
+    import dagster as dg
 
-    settings = _settings(args)
+    from onodig.pipelines.orchestration import fail_dead_runs, prepare_dagster_home
+
     prepare_dagster_home(settings.dagster_home)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        if dead := fail_dead_runs(instance):
+            print(f"{len(dead)} run(s) left STARTED by a process that is gone are marked failed")
     env = dict(
         os.environ,
         DAGSTER_HOME=str(settings.dagster_home),

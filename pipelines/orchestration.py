@@ -127,15 +127,65 @@ def rows_outside_window(result: dg.ExecuteInProcessResult) -> int:
     return sum(per_asset.values())
 
 
+# The daemon's run monitoring fails runs whose worker crashed, as ``onodig serve`` launches them.
+RUN_MONITORING = "run_monitoring:\n  enabled: true\n"
+
+
 def prepare_dagster_home(home: Path) -> None:
-    """A local Dagster instance under the data folder; created once, never overwritten."""
+    """A local Dagster instance under the data folder; created once, its settings never overwritten.
+
+    An instance made before run monitoring was turned on gets it added, nothing else changed.
+    """
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         # one run at a time: the sensors chain load, link and publish, and DuckDB has one writer
         config.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
+            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n" + RUN_MONITORING,
+            encoding="utf-8",
         )
+    else:
+        text = config.read_text(encoding="utf-8")
+        if not any(line.startswith("run_monitoring:") for line in text.splitlines()):
+            config.write_text(text.rstrip("\n") + "\n" + RUN_MONITORING, encoding="utf-8")
+
+
+IN_PROGRESS = (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING)
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed every run the instance holds as started whose process is gone; returns their ids.
+
+    A killed ``onodig run`` (or a run worker of ``onodig serve``) never records its end, so its run
+    stays STARTED and, with one run at a time, blocks the queue for good. The process is the one
+    that recorded the run's start (its pid is on that event); a run not started yet (STARTING) is
+    left to run monitoring's start timeout. Only for an instance local to this machine, as
+    ``onodig run`` and ``onodig serve`` use: a pid means nothing on another host.
+    """
+    failed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=list(IN_PROGRESS))):
+        pids = [
+            record.dagster_event.pid
+            for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_START)
+            if record.dagster_event is not None and record.dagster_event.pid is not None
+        ]
+        if not pids or _alive(pids[-1]):
+            continue
+        instance.report_run_failed(
+            run, message=f"onodig: the process of this run (pid {pids[-1]}) is gone; marked failed so the queue moves"
+        )
+        failed.append(run.run_id)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -159,6 +209,8 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
     defs = build_definitions(settings)
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
+        if dead := fail_dead_runs(instance):
+            log(f"{len(dead)} run(s) left STARTED by a process that is gone are marked failed")
         results = run_in_order(
             defs,
             instance,

@@ -25,7 +25,7 @@ class ReportNotSent(Exception):
 class SmtpSettings:
     host: str
     port: int = 25
-    sender: str = "onodig@localhost"
+    sender: str = ""
     username: str | None = None
     password: str | None = None
     starttls: bool = False
@@ -51,6 +51,8 @@ def plain_text(report: Report) -> str:
         "",
         summary.get("change_sentence") or "",
     ]
+    if summary.get("missing_exports"):
+        lines += ["", summary["missing_exports"]]
     if summary.get("avoidable_share") is not None:
         figures = text(
             "plain_figures",
@@ -101,6 +103,8 @@ def send_report(settings: SmtpSettings, recipients: list[str], report: Report, s
         recipients = [recipients]
     if not recipients:
         raise ReportNotSent(f"report {_what(report)} not sent: no recipients")
+    if not settings.sender:
+        raise ReportNotSent(f"report {_what(report)} not sent: no sender address (set ONODIG_SMTP_SENDER)")
     message = build_message(settings, recipients, report, subject)
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:

@@ -15,19 +15,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from onodig.demand.processes import ProcessMap
+from onodig.demand.processes import PROCESS_KEY, ProcessMap
+from onodig.ingestion.load import staged_table
 from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
 from onodig.reports.render import Report, build_report
 from onodig.warehouse import Warehouse
 
 DELIVERIES = "report_deliveries"
 MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
+LANDING_SOURCES = ("contacts", "eservice", "cases", "invoices")
+
+
+def missing_exports(store: Warehouse) -> tuple[str, ...]:
+    """The landing sources without a single staged row: not delivered yet, so the reports say so."""
+    return tuple(
+        source
+        for source in LANDING_SOURCES
+        if not store.has_table(staged_table(source))
+        or store.scalar(f"select count(*) from (select 1 from {staged_table(source)} limit 1) as one") == 0
+    )
+
+
+class UnsafeReportPath(ValueError):
+    """A process key that would put a report file anywhere but its week's folder in the outbox."""
 
 
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
-    """``outbox/2026-W41/bygglov.html`` and ``.csv``: one folder per ISO week, re-runs overwrite."""
-    folder = outbox / f"{report.week_start:%G-W%V}"
-    return folder / f"{report.process}.html", folder / f"{report.process}.csv"
+    """``outbox/2026-W41/bygglov.html`` and ``.csv``: one folder per ISO week, re-runs overwrite.
+
+    The process key comes from the landing folder's processes.yaml, which is checked when read; the
+    paths are checked here as well, so that no key (``../..``, ``/etc/x``, ``a/b``) ever writes
+    outside the week's folder.
+    """
+    folder = (outbox / f"{report.week_start:%G-W%V}").resolve()
+    process = str(report.process)
+    paths = (folder / f"{process}.html", folder / f"{process}.csv")
+    for path in paths:
+        if path.resolve().parent != folder or not PROCESS_KEY.match(process):
+            raise UnsafeReportPath(f"process key {process[:80]!r} cannot name a report file in {folder}")
+    return paths
 
 
 def overall_weekly(weekly: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +98,7 @@ class Publication:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    missing: tuple[str, ...] = ()  # landing sources not delivered yet
 
 
 def publish_reports(
@@ -86,7 +113,7 @@ def publish_reports(
     ``smtp`` is given, e-mailed to the process's owners unless that very report was sent before."""
     weekly, causes, capacity = (store.read_table(name) for name in MARTS)
     latest = pd.to_datetime(weekly["week_start"]).max().date()
-    done = Publication(latest, weekly)
+    done = Publication(latest, weekly, missing=missing_exports(store))
     deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
     sent = []
     for process in sorted(weekly["process"].unique()):
@@ -98,6 +125,7 @@ def publish_reports(
             capacity[capacity["process"] == process],
             week_start=latest,
             language=language,
+            missing_exports=done.missing,
         )
         html_path, csv_path = report_paths(outbox, report)
         html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from onodig.reports.charts import mix_chart, share_chart
+from onodig.reports.spreadsheet import safe_frame
 from onodig.reports.texts import (
     DEMAND_TYPES,
     change_sentence,
@@ -27,6 +28,7 @@ from onodig.reports.texts import (
     is_missing,
     iso_week,
     lever_display_name,
+    missing_exports_sentence,
     root_cause_name,
     text,
     week_title,
@@ -79,6 +81,7 @@ th { font-size: 13px; color: #5a5a5a; font-weight: 600; }
 .notes { margin-top: 28px; font-size: 13px; color: #5a5a5a; }
 .notes ul { padding-left: 18px; }
 .nodata { padding: 20px; border: 1px dashed #999; border-radius: 6px; }
+.missing { background: #eef3f8; border-left: 4px solid #1f4e79; padding: 10px 14px; margin: 0 0 16px; }
 footer { margin-top: 24px; font-size: 12px; color: #7a7a7a; }
 """
 
@@ -103,6 +106,7 @@ def build_report(
     language: str = "sv",
     weeks: int = 12,
     top_causes: int = 5,
+    missing_exports: tuple[str, ...] = (),
 ) -> Report:
     """Build the report for `week_start` (default: the latest week in `weekly`).
 
@@ -110,6 +114,7 @@ def build_report(
     this one process; week_start may be datetime64 or python dates. The page and the CSV show up
     to `weeks` calendar weeks ending with the reported one. A week without data gives a page that
     says so rather than an error, so that a scheduled run for a quiet process still delivers.
+    ``missing_exports`` names the landing sources not delivered yet: the page says what it lacks.
     """
     check_language(language)
     if weeks < 1:
@@ -127,8 +132,9 @@ def build_report(
         (weekly["week_start"] <= reported) & (weekly["week_start"] > reported - timedelta(weeks=weeks))
     ].reset_index(drop=True)
     current = _row_for(weekly, reported)
+    missing = missing_exports_sentence(missing_exports, language)
     if current is None:
-        return _no_data_report(process, process_name, reported, language)
+        return _no_data_report(process, process_name, reported, language, missing)
 
     previous = _row_for(weekly, reported - timedelta(weeks=1))
     if previous is None and (weekly["week_start"] < reported).any():
@@ -137,7 +143,7 @@ def build_report(
         sentence = change_sentence(current, previous, language)
     week_capacity = _row_for(capacity, reported)
     causes = top_root_causes(root_causes[root_causes["week_start"] == reported], top_causes)
-    summary = _summary(process_name, current, week_capacity, sentence)
+    summary = _summary(process_name, current, week_capacity, sentence) | {"missing_exports": missing}
     page = _page(process_name, reported, language, shown, current, week_capacity, causes, summary)
     return Report(process, reported, language, page, weekly_csv(process, shown, capacity), summary)
 
@@ -179,7 +185,7 @@ def weekly_csv(process: str, shown: pd.DataFrame, capacity: pd.DataFrame) -> str
     for column in CSV_COLUMNS[2:]:
         values = pd.to_numeric(frame[column], errors="coerce")
         frame[column] = _whole_numbers_as_int(values) if column in COUNT_COLUMNS else values.round(CSV_DECIMALS)
-    return frame.to_csv(sep=";", index=False, lineterminator="\n")
+    return safe_frame(frame).to_csv(sep=";", index=False, lineterminator="\n")
 
 
 def _whole_numbers_as_int(values: pd.Series) -> pd.Series:
@@ -232,10 +238,12 @@ def _summary(process_name: str, current: pd.Series, capacity: pd.Series | None, 
     }
 
 
-def _no_data_report(process: str, process_name: str, reported: date, language: str) -> Report:
+def _no_data_report(
+    process: str, process_name: str, reported: date, language: str, missing: str | None = None
+) -> Report:
     year, week = iso_week(reported)
     message = text("no_data", language, process_name=process_name, week=week, year=year)
-    body = f"""
+    body = f"""{_missing(missing)}
 <section class="nodata">
 <h2>{_e(text("no_data_heading", language))}</h2>
 <p>{_e(message)}</p>
@@ -253,6 +261,7 @@ def _no_data_report(process: str, process_name: str, reported: date, language: s
         "hours": None,
         "freed_hours_if_halved": None,
         "growth_headroom_if_halved": None,
+        "missing_exports": missing,
     }
     csv = ";".join(CSV_COLUMNS) + "\n"
     return Report(process, reported, language, _document(process_name, reported, language, body), csv, summary)
@@ -281,7 +290,7 @@ def _page(
         for key in DEMAND_TYPES
     )
     mix_alt = text("mix_chart_alt", language, week=week, counts=counts)
-    body = f"""
+    body = f"""{_missing(summary["missing_exports"])}
 {_key_figures(summary, language)}
 <section>
 <h2>{_e(text("change_heading", language))}</h2>
@@ -305,6 +314,10 @@ def _page(
 </section>
 {_notes(current, capacity, language)}"""
     return _document(process_name, reported, language, body)
+
+
+def _missing(sentence: str | None) -> str:
+    return f'<p class="missing">{_e(sentence)}</p>' if sentence else ""
 
 
 def _key_figures(summary: dict, language: str) -> str:

@@ -147,6 +147,15 @@ LABELS = {
         "note_interval": "95 % intervall: var den verkliga andelen sannolikt ligger, givet antalet kontakter.",
         "note_review": "{n} kontakter väntar på manuell granskning.",
         "note_default_hours": "Tiden för {n} kontakter är uppskattad med kanalens standardtid.",
+        "missing_exports": "Exporter som inte har levererats än: {sources}. Tills de kommer saknar rapporten {what}.",
+        "missing_cases": "kopplingar till ärenden, handläggningstider och ärendenas grundorsaker",
+        "missing_invoices": "kopplingar till fakturor och fakturornas grundorsaker",
+        "missing_contacts": "kontakter via telefon, e-post, chatt och besök",
+        "missing_eservice": "e-tjänsteärenden",
+        "source_contacts": "kontaktloggen",
+        "source_eservice": "e-tjänsterna",
+        "source_cases": "ärendehändelserna",
+        "source_invoices": "fakturorna",
         "footer": "Skapad av onodig. Siffrorna finns också som CSV.",
         "no_data_heading": "Ingen data",
         "no_data": "Det finns ingen data för {process_name} vecka {week}, {year}.",
@@ -220,6 +229,15 @@ LABELS = {
         "note_interval": "95% interval: where the true share most likely lies, given the number of inquiries.",
         "note_review": "{n} inquiries are waiting for manual review.",
         "note_default_hours": "Time for {n} inquiries is estimated from the channel's default handling time.",
+        "missing_exports": "Exports not delivered yet: {sources}. Until they arrive, this report lacks {what}.",
+        "missing_cases": "links to cases, processing times and the root causes found in cases",
+        "missing_invoices": "links to invoices and the root causes found in invoices",
+        "missing_contacts": "phone, e-mail, chat and visit contacts",
+        "missing_eservice": "e-service submissions",
+        "source_contacts": "the contact log",
+        "source_eservice": "the e-service submissions",
+        "source_cases": "the case events",
+        "source_invoices": "the invoices",
         "footer": "Made by onodig. The figures are also available as CSV.",
         "no_data_heading": "No data",
         "no_data": "There is no data for {process_name} in week {week}, {year}.",
@@ -259,6 +277,18 @@ def check_language(language: str) -> str:
 
 def text(key: str, language: str, **values: Any) -> str:
     return LABELS[check_language(language)][key].format(**values)
+
+
+def missing_exports_sentence(sources, language: str) -> str | None:
+    """Which landing exports have not been delivered yet and what the report lacks for it; None when all are."""
+    sources = [s for s in ("contacts", "eservice", "cases", "invoices") if s in set(sources or ())]
+    if not sources:
+        return None
+    joiner = " och " if language == "sv" else " and "
+    names = [text(f"source_{s}", language) for s in sources]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
+    what = "; ".join(text(f"missing_{s}", language) for s in sources)
+    return text("missing_exports", language, sources=listed, what=what)
 
 
 def demand_type_name(key: str, language: str) -> str:

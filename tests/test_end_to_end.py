@@ -20,7 +20,7 @@ from tests.servers import free_port
 RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
 RAW_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
 RAW_PHONE = re.compile(r"(?<![\d-])(?:\+46|0046|0)[\s-]?7\d[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
-HASH_COLUMNS = {"row_hash", "sha256", "citizen_key"}  # hex digests, checked by shape elsewhere
+HASH_COLUMNS = {"row_hash", "sha256", "citizen_key", "content_hash"}  # hex digests, checked by shape elsewhere
 
 
 BACKENDS = ["duckdb", "postgresql"]
@@ -84,7 +84,11 @@ def runs(generated, model_dir, tmp_path_factory, postgres_database):
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        environ = {"ONODIG_SMTP_HOST": "127.0.0.1", "ONODIG_SMTP_PORT": str(smtp.port)}
+        environ = {
+            "ONODIG_SMTP_HOST": "127.0.0.1",
+            "ONODIG_SMTP_PORT": str(smtp.port),
+            "ONODIG_SMTP_SENDER": "onodig@kommun.example",
+        }
         duck = pipeline_run(landing, truth_path, model_dir, data / "duckdb", f"duckdb:///{data / 'w.duckdb'}", environ)
     finally:
         smtp.stop()

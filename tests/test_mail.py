@@ -12,6 +12,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from onodig.reports import ReportNotSent, SmtpSettings, build_report, send_report
 
 RECIPIENTS = ["chef.bygglov@kommun.example", "analytiker@kommun.example"]
+SENDER = "onodig@kommun.example"
 
 
 class Inbox:
@@ -140,7 +141,7 @@ def test_report_arrives_with_subject_text_html_and_csv(smtp_server, report):
 
 def test_subject_can_be_given_and_english_is_default_for_english_reports(smtp_server, report):
     controller, inbox, _ = smtp_server
-    settings = SmtpSettings(host=controller.hostname, port=controller.port, timeout=5)
+    settings = SmtpSettings(host=controller.hostname, port=controller.port, sender=SENDER, timeout=5)
     english = build_report(
         report.process,
         "Bygglov",
@@ -161,7 +162,7 @@ def test_subject_can_be_given_and_english_is_default_for_english_reports(smtp_se
 def test_login_when_credentials_are_configured(smtp_server, report):
     controller, inbox, credentials = smtp_server
     settings = SmtpSettings(
-        host=controller.hostname, port=controller.port, username="onodig", password="hemligt", timeout=5
+        host=controller.hostname, port=controller.port, sender=SENDER, username="onodig", password="hemligt", timeout=5
     )
     send_report(settings, RECIPIENTS[:1], report)
     assert credentials.seen == [("onodig", "hemligt")]
@@ -171,7 +172,7 @@ def test_login_when_credentials_are_configured(smtp_server, report):
 def test_refused_login_raises_report_not_sent(smtp_server, report):
     controller, inbox, _ = smtp_server
     settings = SmtpSettings(
-        host=controller.hostname, port=controller.port, username="onodig", password="fel", timeout=5
+        host=controller.hostname, port=controller.port, sender=SENDER, username="onodig", password="fel", timeout=5
     )
     with pytest.raises(ReportNotSent, match="SMTPAuthenticationError"):
         send_report(settings, RECIPIENTS[:1], report)
@@ -179,7 +180,7 @@ def test_refused_login_raises_report_not_sent(smtp_server, report):
 
 
 def test_closed_port_raises_report_not_sent_without_addresses(report):
-    settings = SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5)
+    settings = SmtpSettings(host="127.0.0.1", port=free_port(), sender=SENDER, timeout=5)
     with pytest.raises(ReportNotSent) as raised:
         send_report(settings, RECIPIENTS, report)
     assert "bygglov 2026-W41" in str(raised.value)
@@ -190,6 +191,12 @@ def test_closed_port_raises_report_not_sent_without_addresses(report):
 def test_no_recipients_is_refused_before_connecting(report):
     with pytest.raises(ReportNotSent, match="no recipients"):
         send_report(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5), [], report)
+
+
+def test_no_sender_is_refused_before_connecting(report):
+    """No made-up From address: without a configured sender nothing is sent."""
+    with pytest.raises(ReportNotSent, match="no sender address"):
+        send_report(SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5), RECIPIENTS, report)
 
 
 def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):

@@ -173,6 +173,12 @@ class Warehouse:
         else:
             frame.to_sql(name, conn, if_exists="append", index=False, method="multi", chunksize=5000)
 
+    def create_like(self, name: str, frame: pd.DataFrame) -> None:
+        """An empty table with ``frame``'s columns and their types, unless the table is there already."""
+        with self.connect() as conn:
+            if not self.has_table(name):
+                self._create(conn, name, frame)
+
     def replace(self, name: str, frame: pd.DataFrame) -> int:
         """Swap the table's content for ``frame`` in one transaction."""
         with self.connect() as conn:
