@@ -22,6 +22,15 @@ from onodig.warehouse import Warehouse
 
 DELIVERIES = "report_deliveries"
 MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
+AUDIT = "classifier_audit"
+
+
+def audit_in_use(store: Warehouse) -> dict | None:
+    """The ``classifier_audit`` row of the model version in use, or None before the table exists."""
+    if not store.has_table(AUDIT):
+        return None
+    rows = store.read(f"select * from {AUDIT} where in_use")
+    return rows.iloc[0].to_dict() if len(rows) else None
 
 
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
@@ -88,6 +97,7 @@ def publish_reports(
     latest = pd.to_datetime(weekly["week_start"]).max().date()
     done = Publication(latest, weekly)
     deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
+    audit = audit_in_use(store)
     sent = []
     for process in sorted(weekly["process"].unique()):
         report = build_report(
@@ -98,6 +108,7 @@ def publish_reports(
             capacity[capacity["process"] == process],
             week_start=latest,
             language=language,
+            audit=audit,
         )
         html_path, csv_path = report_paths(outbox, report)
         html_path.parent.mkdir(parents=True, exist_ok=True)

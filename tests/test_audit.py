@@ -200,3 +200,20 @@ def test_file_outcomes_count_unknown_ids_and_rows_the_model_did_not_label(wareho
     assert outcome.text() == (
         "1 applied, 4 ignored (1 unknown id(s); unknown type(s) 'Arende' x2; 1 not labelled by the model)"
     )
+
+
+def test_reports_say_how_right_the_model_is_in_swedish_and_english():
+    from onodig.reports.render import audit_note
+
+    assert audit_note(None, "en", None) == (
+        "None of the municipality's own inquiries have been checked yet: the shares assume the classifier is "
+        "as accurate as on test text (– correct)."
+    )
+    before = {"audited": 0, "accuracy": np.nan, "test_accuracy": 0.983}
+    assert "som på testtexter (98 % rätt)" in audit_note(before, "sv", "evaluation")
+    after = {"audited": 320, "accuracy": 0.94, "accuracy_low": 0.909, "accuracy_high": 0.962, "test_accuracy": 0.98}
+    assert audit_note(after, "en", "audit") == (
+        "The classifier has been checked against 320 of the municipality's own inquiries: 94% correct "
+        "(95% interval 91%–96%). The corrected share is based on that check."
+    )
+    assert audit_note(after, "sv", "evaluation").endswith("94 % rätt (95 % intervall 91 %–96 %).")
