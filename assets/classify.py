@@ -8,12 +8,16 @@ from onodig.assets.resources import ClassifierResource, LandingResource, Warehou
 from onodig.classifiers.corpus import corrections_as_training, load_corpus
 from onodig.classifiers.evaluate import correction_weights, evaluate_splits, value_demand_kept
 from onodig.classifiers.model import TextClassifier
+from onodig.demand.audit import audit_table, correction_basis, measure, statement
 
 CLASSIFIER_KEY = dg.AssetKey(["classifier", "demand_classifier"])
 EVALUATION_KEY = dg.AssetKey(["classifier", "classifier_evaluation"])
 CORRECTION_KEY = dg.AssetKey(["classifier", "classifier_correction"])
 CONFUSION_KEY = dg.AssetKey(["classifier", "classifier_confusion"])
 METRICS_KEY = dg.AssetKey(["classifier", "classifier_metrics"])
+AUDIT_KEY = dg.AssetKey(["classifier", "classifier_audit"])
+AUDIT_CONFUSION_KEY = dg.AssetKey(["classifier", "classifier_audit_confusion"])
+INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])  # assets/demand.py's: it imports this module
 MACRO_F1_CHECK = "macro_f1_above_floor"
 
 
@@ -124,25 +128,114 @@ def classifier_evaluation(
     )
 
 
+def model_version_in_use(context: dg.AssetExecutionContext) -> str:
+    """The version of the classifier materialized last: the one whose artefact this run loaded."""
+    event = context.instance.get_latest_materialization_event(CLASSIFIER_KEY)
+    materialization = event.asset_materialization if event else None
+    value = materialization.metadata.get("version") if materialization else None
+    return str(value.value) if value is not None else ""
+
+
+def _pivot(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.pivot(index="true_type", columns="predicted_type", values="n")
+
+
+@dg.asset(
+    key=AUDIT_KEY,
+    group_name="classifier",
+    kinds={"table"},
+    owners=["team:data"],
+    deps=[INQUIRIES_KEY, CONFUSION_KEY],
+    ins={"model": dg.AssetIn(key=CLASSIFIER_KEY)},
+    description="How right the classifier is on the municipality's own inquiries (contract table `classifier_audit`, "
+    "one row per model version): accuracy with its 95 % Wilson interval on the audited inquiries (analysts' labels "
+    "in the landing folder's audit.csv for the sample in audit_queue.csv) that the model did not train on. Audit "
+    "labels are never training data; the confusion matrix beside it corrects the published shares once enough "
+    "inquiries are audited.",
+)
+def classifier_audit(
+    context: dg.AssetExecutionContext,
+    model: TextClassifier,
+    warehouse: WarehouseResource,
+    classifier: ClassifierResource,
+) -> dg.MaterializeResult:
+    store = warehouse.get()
+    version = model_version_in_use(context)
+    audited = store.read(
+        "select inquiry_id, text, demand_type from inquiries where label_origin = 'audit' order by inquiry_id"
+    )
+    predicted = model.predict(audited["text"].fillna("").tolist(), masked=True).labels if len(audited) else []
+    corpus = load_corpus()
+    corrected = store.read("select text from inquiries where label_origin = 'analyst'")["text"]
+    result = measure(
+        version, audited, predicted, pd.concat([corpus.loc[corpus["split"] == "train", "text"], corrected])
+    )
+    evaluation = _pivot(store.read("select * from classifier_confusion"))
+    test_accuracy = float(evaluation.to_numpy().trace() / max(evaluation.to_numpy().sum(), 1))
+    row = result.row(test_accuracy)
+    previous = store.read_table("classifier_audit") if store.has_table("classifier_audit") else None
+    table = audit_table(previous, row)
+    store.replace("classifier_audit", table)
+    store.replace("classifier_audit_confusion", result.confusion_rows())
+    threshold = int(classifier.config()["audit"]["min_for_correction"])
+    said = statement(row, threshold)
+    context.log.info(said)
+    metadata = {
+        "model_version": version,
+        "audited": dg.MetadataValue.int(result.audited),
+        "trained_on_left_out": dg.MetadataValue.int(result.trained_on),
+        "test_accuracy": dg.MetadataValue.float(round(test_accuracy, 4)),
+        "statement": dg.MetadataValue.md(said),
+        "versions": dg.MetadataValue.md(table.to_markdown(index=False)),
+    }
+    if result.audited:
+        low, high = result.interval
+        metadata["accuracy"] = dg.MetadataValue.float(round(result.accuracy, 4))
+        metadata["accuracy_low"] = dg.MetadataValue.float(round(low, 4))
+        metadata["accuracy_high"] = dg.MetadataValue.float(round(high, 4))
+    return dg.MaterializeResult(metadata=metadata)
+
+
 @dg.asset(
     key=CORRECTION_KEY,
     group_name="classifier",
     kinds={"numpy"},
     owners=["team:data"],
-    deps=[EVALUATION_KEY, CONFUSION_KEY],
+    deps=[EVALUATION_KEY, CONFUSION_KEY, AUDIT_KEY, AUDIT_CONFUSION_KEY],
     description="Weights that undo the classifier's known errors in published shares: the inverse of its confusion "
-    "rates on the independent evaluation split (a misclassification-matrix correction), one row per true and "
-    "predicted demand type.",
+    "rates (a misclassification-matrix correction), one row per true and predicted demand type. The rates come from "
+    "the audit of the municipality's own inquiries once `audit.min_for_correction` are audited, before that from the "
+    "independent evaluation split; `accuracy_margin` (half the 95 % interval of that accuracy) widens the corrected "
+    "share's interval.",
 )
-def classifier_correction(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def classifier_correction(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, classifier: ClassifierResource
+) -> dg.MaterializeResult:
     store = warehouse.get()
-    confusion = store.read("select * from classifier_confusion").pivot(
-        index="true_type", columns="predicted_type", values="n"
+    evaluation = _pivot(store.read("select * from classifier_confusion"))
+    audit = store.read("select * from classifier_audit where in_use") if store.has_table("classifier_audit") else None
+    row = audit.iloc[0].to_dict() if audit is not None and len(audit) else None
+    audited = int(row["audited"]) if row else 0
+    confusion = _pivot(store.read_table("classifier_audit_confusion")) if audited else None
+    threshold = int(classifier.config()["audit"]["min_for_correction"])
+    chosen = correction_basis(evaluation, confusion, audited, threshold)
+    weights = correction_weights(chosen.confusion).assign(
+        basis=chosen.basis, accuracy_margin=chosen.accuracy_margin, audited=chosen.audited
     )
-    weights = correction_weights(confusion.loc[confusion.index, confusion.index])
     store.replace("classifier_correction", weights)
     matrix = weights.pivot(index="true_type", columns="predicted_type", values="weight").round(3)
-    return dg.MaterializeResult(metadata={"weights": dg.MetadataValue.md(matrix.to_markdown())})
+    said = statement(row, threshold) if row else "No audit table yet: the evaluation split's confusion matrix is used."
+    context.log.info(f"correction from the {chosen.basis} confusion matrix: {said}")
+    return dg.MaterializeResult(
+        metadata={
+            "basis": chosen.basis,
+            "audited": dg.MetadataValue.int(audited),
+            "audited_needed": dg.MetadataValue.int(threshold),
+            "accuracy_margin": dg.MetadataValue.float(round(chosen.accuracy_margin, 4)),
+            "statement": dg.MetadataValue.md(said),
+            "weights": dg.MetadataValue.md(matrix.to_markdown()),
+        }
+    )
 
 
 def written_tables() -> list[dg.AssetSpec]:
@@ -160,8 +253,14 @@ def written_tables() -> list[dg.AssetSpec]:
             description="Precision, recall and F1 per demand type on the evaluation split.",
             **common,
         ),
+        dg.AssetSpec(
+            AUDIT_CONFUSION_KEY,
+            description="The confusion matrix on the audited inquiries for the model version in use, one row per "
+            "analyst's and model's type: what the published shares are corrected with once enough are audited.",
+            **{**common, "deps": [AUDIT_KEY]},
+        ),
     ]
 
 
 def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
-    return [demand_classifier, classifier_evaluation, classifier_correction, *written_tables()]
+    return [demand_classifier, classifier_evaluation, classifier_audit, classifier_correction, *written_tables()]

@@ -5,19 +5,34 @@ from pathlib import Path
 
 import dagster as dg
 
-from onodig.assets.classify import CLASSIFIER_KEY, EVALUATION_KEY
+from onodig.assets.classify import CLASSIFIER_KEY, EVALUATION_KEY, model_version_in_use
 from onodig.assets.ingest import ingest_key
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
+from onodig.demand.audit import QUEUE_COLUMNS, audit_queue
+from onodig.demand.changes import CHANGES, RunChanges, file_outcome, write_changes
+from onodig.demand.exports import for_analysts, write_excel_csv
 from onodig.demand.table import NothingStaged, write_inquiries
-from onodig.reports.spreadsheet import safe_frame
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
+AUDIT_QUEUE_KEY = dg.AssetKey(["core", "audit_queue"])
+CHANGES_KEY = dg.AssetKey(["core", CHANGES])
 INQUIRIES_CHECK = "inquiries_expectations"
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
+# in the CSV the model's label is model_type: demand_type is the empty column the analyst fills in
+REVIEW_CSV_COLUMNS = [
+    "inquiry_id",
+    "occurred_at",
+    "process",
+    "channel",
+    "model_type",
+    "confidence",
+    "second_type",
+    "text",
+]
 
 
 def demand_mix_markdown(counts, total: int) -> str:
@@ -55,8 +70,9 @@ def inquiries(
     landing: LandingResource,
     classifier: ClassifierResource,
 ) -> dg.MaterializeResult:
-    read = landing.corrections()
+    read, audits = landing.corrections(), landing.audits()
     processes = landing.processes()
+    version = model_version_in_use(context)
     try:
         written = write_inquiries(
             warehouse.get(),
@@ -66,11 +82,19 @@ def inquiries(
             classifier.duplicate_window_days,
             read.labels,
             log=context.log.info,
+            audits=audits.labels,
+            model_version=version,
         )
     except NothingStaged as exc:
         raise dg.Failure(str(exc)) from exc
     summary, failed = written.summary, written.failed
     context.log.info(f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable")
+    store = warehouse.get()
+    changes = RunChanges(
+        version, file_outcome(store, read, "analyst"), file_outcome(store, audits, "audit"), written.relabelled
+    )
+    write_changes(store, changes)
+    context.log.info(changes.line())
 
     metadata = {
         "rows": dg.MetadataValue.int(summary.rows),
@@ -78,7 +102,18 @@ def inquiries(
         "needs_review": dg.MetadataValue.int(summary.needs_review),
         "behavioural_duplicates": dg.MetadataValue.int(summary.by_origin["behaviour"]),
         "analyst_corrections": dg.MetadataValue.int(summary.by_origin["analyst"]),
-        "corrections_ignored": dg.MetadataValue.int(read.ignored),
+        "corrections_ignored": dg.MetadataValue.int(changes.corrections.ignored),
+        "audited": dg.MetadataValue.int(summary.by_origin["audit"]),
+        "audits_ignored": dg.MetadataValue.int(changes.audits.ignored),
+        "analyst_files": dg.MetadataValue.md(
+            f"- corrections.csv: {changes.corrections.text()}\n- audit.csv: {changes.audits.text()}"
+        ),
+        "model_version": version,
+        "labels_changed": dg.MetadataValue.int(written.relabelled.changed),
+        "relabelled_by_new_model": dg.MetadataValue.int(written.relabelled.by_new_model),
+        "moved_process_weeks": dg.MetadataValue.md(
+            "\n".join(f"- {week.text()}" for week in written.relabelled.moved) or written.relabelled.text()
+        ),
         "unmapped_inquiries": dg.MetadataValue.int(sum(summary.unmapped.values())),
         "unmapped_queues_and_services": dg.MetadataValue.json(dict(summary.unmapped)),
         "process_map": processes.origin,
@@ -105,17 +140,17 @@ def inquiries(
     owners=["team:kundcenter"],
     deps=[INQUIRIES_KEY],
     description="Inquiries the model was unsure of (confidence below the review threshold), with masked text and the "
-    "model's two best guesses, exported as CSV. Put corrected labels in the landing folder's corrections.csv "
-    "(inquiry_id,demand_type): they override the label and join the training data on the next run.",
+    "model's two best guesses, exported as CSV for Excel (`;`, UTF-8 with BOM) with an empty demand_type column. "
+    "Fill it in and save the rows as the landing folder's corrections.csv (inquiry_id;demand_type, a key or its "
+    "Swedish name): they override the label and join the training data on the next run.",
 )
 def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.MaterializeResult:
     store = warehouse.get()
     cols = ", ".join(REVIEW_COLUMNS)
     queue = store.read(f"select {cols} from inquiries where needs_review order by confidence, inquiry_id")
     store.replace("review_queue", queue)
-    path = Path(outputs.exports) / "review_queue.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(queue).to_csv(path, index=False)  # opened in a spreadsheet: no cell runs as a formula
+    shown = for_analysts(queue.rename(columns={"demand_type": "model_type"}), REVIEW_CSV_COLUMNS)
+    path = write_excel_csv(shown, Path(outputs.exports) / "review_queue.csv")
     preview = queue.head(10).assign(
         text=queue["text"].head(10).fillna("").str.slice(0, 80).str.replace("|", "/").str.replace("\n", " ")
     )
@@ -129,5 +164,48 @@ def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.M
     )
 
 
-def build(partitions: Partitions) -> list[dg.AssetsDefinition]:
-    return [inquiries, review_queue]
+@dg.asset(
+    key=AUDIT_QUEUE_KEY,
+    group_name="core",
+    kinds={"csv"},
+    owners=["team:kundcenter"],
+    deps=[INQUIRIES_KEY],
+    description="A random sample of the model's labels to audit, per process and week (`audit.per_process_week` in "
+    "classifiers/config.yaml, less those audited already), exported as audit_queue.csv for Excel (`;`, UTF-8 with "
+    "BOM): masked text, the model's label and confidence, and an empty demand_type column. Fill it in with the "
+    "right type, whatever the model said, and save the rows as the landing folder's audit.csv "
+    "(inquiry_id;demand_type): the next run measures the model's accuracy on them (classifier_audit). The draw is "
+    "stable across runs, so the file only changes when new weeks come or rows are audited.",
+)
+def audit_queue_export(
+    warehouse: WarehouseResource, outputs: OutputsResource, classifier: ClassifierResource
+) -> dg.MaterializeResult:
+    store = warehouse.get()
+    config = classifier.config()["audit"]
+    queue = audit_queue(store, int(config["per_process_week"]), config.get("salt", ""))
+    store.replace("audit_queue", queue)
+    path = write_excel_csv(for_analysts(queue, QUEUE_COLUMNS), Path(outputs.exports) / "audit_queue.csv")
+    audited = int(store.scalar("select count(*) from inquiries where label_origin = 'audit'"))
+    return dg.MaterializeResult(
+        metadata={
+            "size": dg.MetadataValue.int(len(queue)),
+            "audited_so_far": dg.MetadataValue.int(audited),
+            "csv": dg.MetadataValue.path(str(path)),
+            "by_process": dg.MetadataValue.json({str(k): int(v) for k, v in queue["process"].value_counts().items()}),
+        }
+    )
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    changes = dg.AssetSpec(
+        CHANGES_KEY,
+        deps=[INQUIRIES_KEY],
+        group_name="core",
+        kinds={"table"},
+        owners=["team:kundcenter"],
+        description="What the last run of inquiries changed, one row: analysts' corrections and audit labels applied "
+        "and ignored, how many earlier inquiries changed label (and how many a new model version re-labelled), and "
+        "the process-weeks whose avoidable share moved by more than a percentage point. The onodig run summary "
+        "prints it.",
+    )
+    return [inquiries, review_queue, audit_queue_export, changes]

@@ -9,7 +9,8 @@ import pandas as pd
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.reports.charts import share_chart
-from onodig.reports.publish import DELIVERIES, MARTS, overall_weekly, publish_reports
+from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
+from onodig.reports.render import audit_note
 
 REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
 
@@ -19,7 +20,7 @@ REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
     group_name="reports",
     kinds={"html", "csv"},
     owners=["team:kundcenter"],
-    deps=[dg.AssetKey(["marts", name]) for name in MARTS],
+    deps=[*(dg.AssetKey(["marts", name]) for name in MARTS), dg.AssetKey(["classifier", AUDIT])],
     description="The process owner's weekly report, one per process: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
     "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox. Sent by SMTP "
@@ -55,6 +56,7 @@ def process_reports(
             "![Avoidable share, whole municipality](data:image/png;base64," + base64.b64encode(chart).decode() + ")"
         ),
         "avoidable_share": dg.MetadataValue.float(round(float(overall["avoidable_share"].iloc[-1]), 4)),
+        "classifier_accuracy": audit_note(audit_in_use(warehouse.get()), "en"),
     }
     this_week = weekly[pd.to_datetime(weekly["week_start"]).dt.date == latest]
     for row in this_week.itertuples():

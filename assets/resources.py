@@ -10,7 +10,7 @@ import pandas as pd
 
 from onodig.classifiers.settings import DEFAULT_CONFIG, load_config
 from onodig.classifiers.training import ModelArtefact, load_or_train
-from onodig.demand.corrections import Corrections, read_corrections
+from onodig.demand.corrections import AUDIT_FILE, CORRECTIONS_FILE, Corrections, read_corrections
 from onodig.demand.processes import BadProcessMap, ProcessMap
 from onodig.privacy import Pseudonymiser
 from onodig.reports.mail import SmtpSettings
@@ -27,7 +27,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class LandingResource(dg.ConfigurableResource):
-    """The landing folder: one sub-folder per source, an optional processes.yaml and corrections.csv."""
+    """The landing folder: one sub-folder per source, an optional processes.yaml, corrections.csv and audit.csv."""
 
     path: str
     parse_processes: int = 0  # worker processes that parse landing files; 0: one per core
@@ -48,8 +48,12 @@ class LandingResource(dg.ConfigurableResource):
             raise dg.Failure(str(exc).splitlines()[0]) from None
 
     def corrections(self) -> Corrections:
-        """Analysts' corrections (``inquiry_id,demand_type``); later lines win, unknown types are ignored."""
-        return read_corrections(self.root / "corrections.csv")
+        """Analysts' corrections (``inquiry_id;demand_type``); later lines win, unknown types are ignored."""
+        return read_corrections(self.root / CORRECTIONS_FILE)
+
+    def audits(self) -> Corrections:
+        """Analysts' labels for the audit sample, same format; they measure the model and are never trained on."""
+        return read_corrections(self.root / AUDIT_FILE)
 
 
 class PseudonymResource(dg.ConfigurableResource):

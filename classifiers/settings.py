@@ -15,8 +15,12 @@ def load_config(path: Path | None = None) -> dict:
     return yaml.safe_load((path or DEFAULT_CONFIG).read_text(encoding="utf-8"))
 
 
+NOT_MODEL = ("audit",)  # sections that say how the model is checked, not how it is trained
+
+
 def config_hash(config: dict) -> str:
-    return hashlib.sha256(repr(sorted(_flatten(config))).encode()).hexdigest()[:12]
+    model = {key: value for key, value in config.items() if key not in NOT_MODEL}
+    return hashlib.sha256(repr(sorted(_flatten(model))).encode()).hexdigest()[:12]
 
 
 def _flatten(obj, prefix=""):

@@ -32,6 +32,7 @@ INQUIRY_COLUMNS = [
     "second_type",
     "needs_review",
     "label_origin",
+    "model_version",
     "citizen_key",
     "case_ref",
     "invoice_ref",
@@ -135,8 +136,23 @@ def _eservice_frame(
     return frame
 
 
+def apply_audits(frame: pd.DataFrame, audits: pd.DataFrame | None) -> pd.DataFrame:
+    """An analyst's audit label stands in for the model's: only on inquiries the model labelled.
+
+    Audit labels measure the model (``classifier_audit``) and are never trained on; a behavioural
+    or empty-submission label is a rule, not the model's, so an audit line for one is left out.
+    """
+    if audits is None or audits.empty:
+        return frame
+    truth = audits.set_index("inquiry_id")["demand_type"]  # one per inquiry: read_corrections
+    hit = frame["inquiry_id"].isin(truth.index) & (frame["label_origin"] == "model")
+    frame.loc[hit, "demand_type"] = frame.loc[hit, "inquiry_id"].map(truth)
+    frame.loc[hit, ["confidence", "label_origin"]] = [1.0, "audit"]
+    return frame
+
+
 def apply_corrections(frame: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
-    """An analyst's label wins over the model's: confidence 1, no review needed."""
+    """An analyst's correction wins over the model's label and an audit's: confidence 1, no review needed."""
     if corrections is None or corrections.empty:
         return frame
     fixes = corrections.set_index("inquiry_id")["demand_type"]  # one per inquiry: read_corrections
@@ -146,12 +162,19 @@ def apply_corrections(frame: pd.DataFrame, corrections: pd.DataFrame | None) -> 
     return frame
 
 
-def finish(frame: pd.DataFrame, corrections: pd.DataFrame | None, review_threshold: float) -> pd.DataFrame:
-    """Analysts' corrections, the avoidable flag, the review flag and the contract's column order."""
-    frame = apply_corrections(frame, corrections)
+def finish(
+    frame: pd.DataFrame,
+    corrections: pd.DataFrame | None,
+    review_threshold: float,
+    audits: pd.DataFrame | None = None,
+    model_version: str = "",
+) -> pd.DataFrame:
+    """Audits, corrections, the avoidable flag, the review flag and the contract's column order."""
+    frame = apply_corrections(apply_audits(frame, audits), corrections)
     frame["avoidable"] = frame["demand_type"].isin(AVOIDABLE)
     frame["needs_review"] = (frame["label_origin"] == "model") & (frame["confidence"] < review_threshold)
     frame["handled_seconds"] = pd.to_numeric(frame["handled_seconds"], errors="coerce").astype("Int64")
+    frame["model_version"] = model_version
     if not frame["demand_type"].isin(DEMAND_TYPES).all():
         raise ValueError("an inquiry got a demand type outside the taxonomy")
     return frame[INQUIRY_COLUMNS]
@@ -163,9 +186,12 @@ def contact_inquiries(
     predict: Predictor,
     review_threshold: float = 0.6,
     corrections: pd.DataFrame | None = None,
+    audits: pd.DataFrame | None = None,
+    model_version: str = "",
 ) -> pd.DataFrame:
     """Contacts are labelled by their text; they can be built a chunk at a time."""
-    return finish(_contacts_frame(contacts, processes, predict), corrections, review_threshold)
+    frame = _contacts_frame(contacts, processes, predict)
+    return finish(frame, corrections, review_threshold, audits, model_version)
 
 
 def eservice_inquiries(
@@ -176,9 +202,12 @@ def eservice_inquiries(
     window_days: int = 14,
     review_threshold: float = 0.6,
     corrections: pd.DataFrame | None = None,
+    audits: pd.DataFrame | None = None,
+    model_version: str = "",
 ) -> pd.DataFrame:
     """Submissions need the citizen's earlier submissions and case decisions: built all at once."""
-    return finish(_eservice_frame(eservice, cases, processes, predict, window_days), corrections, review_threshold)
+    frame = _eservice_frame(eservice, cases, processes, predict, window_days)
+    return finish(frame, corrections, review_threshold, audits, model_version)
 
 
 def build_inquiries(
@@ -190,11 +219,12 @@ def build_inquiries(
     window_days: int = 14,
     review_threshold: float = 0.6,
     corrections: pd.DataFrame | None = None,
+    audits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     frame = pd.concat(
         [
-            contact_inquiries(contacts, processes, predict, review_threshold, corrections),
-            eservice_inquiries(eservice, cases, processes, predict, window_days, review_threshold, corrections),
+            contact_inquiries(contacts, processes, predict, review_threshold, corrections, audits),
+            eservice_inquiries(eservice, cases, processes, predict, window_days, review_threshold, corrections, audits),
         ],
         ignore_index=True,
     )

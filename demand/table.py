@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from onodig.demand.changes import Relabelled, compare_with_previous, keep_previous_labels
 from onodig.demand.inquiries import InquirySummary, Predictor, contact_inquiries, eservice_inquiries
 from onodig.demand.processes import ProcessMap
 from onodig.ingestion.load import staged_table
@@ -33,6 +34,7 @@ class Written:
 
     summary: InquirySummary = field(default_factory=InquirySummary)
     failed: set[str] = field(default_factory=set)
+    relabelled: Relabelled = field(default_factory=Relabelled)  # the same inquiries against the previous table
 
 
 def write_inquiries(
@@ -44,8 +46,14 @@ def write_inquiries(
     corrections: pd.DataFrame | None = None,
     chunk_rows: int = CHUNK_ROWS,
     log: Callable[[str], None] = lambda _message: None,
+    audits: pd.DataFrame | None = None,
+    model_version: str = "",
 ) -> Written:
-    """Replace ``inquiries`` with every staged contact and submission, classified once."""
+    """Replace ``inquiries`` with every staged contact and submission, classified once.
+
+    The previous table's labels are kept aside first and compared after, so a new model version
+    that re-labels history says so (``Written.relabelled``).
+    """
     missing = [source for source in NEEDED if not store.has_table(staged_table(source))]
     if missing:
         raise NothingStaged(f"Nothing ingested yet for {', '.join(missing)}: run the ingest assets first.")
@@ -64,16 +72,20 @@ def write_inquiries(
         duplicate_window_days,
         review_threshold,
         corrections,
+        audits,
+        model_version,
     )
+    keep_previous_labels(store)
     store.replace(TABLE, submissions)
     add(submissions)
     contacts = f"select * from {staged_table('contacts')} order by contact_id"
     for chunk in store.read_chunks(contacts, rows=chunk_rows):
-        frame = contact_inquiries(chunk, processes, predict, review_threshold, corrections)
+        frame = contact_inquiries(chunk, processes, predict, review_threshold, corrections, audits, model_version)
         store.append(TABLE, frame)
         add(frame)
         log(f"inquiries: {written.summary.rows:,} classified")
     repeated = store.scalar(f"select count(*) - count(distinct inquiry_id) from {TABLE}")
     if repeated:
         written.failed.add(f"inquiry_id unique across chunks ({repeated} repeated)")
+    written.relabelled = compare_with_previous(store)
     return written

@@ -112,6 +112,7 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
 
 
 def summary(settings, stream=sys.stdout) -> None:
+    from onodig.demand.changes import summary_line as changes_line
     from onodig.warehouse import Warehouse
 
     store = Warehouse(settings.warehouse_url)
@@ -147,6 +148,7 @@ def summary(settings, stream=sys.stdout) -> None:
         f"{int(totals['needs_review']):,} flagged for review; {int(quarantined)} quarantined rows/files.",
         file=stream,
     )
+    print(changes_line(store), file=stream)  # analysts' files applied and ignored, re-labelled history
 
 
 def where(settings, stream=sys.stdout) -> None:

@@ -40,6 +40,17 @@ class UnsafeReportPath(ValueError):
     """A process key that would put a report file anywhere but its week's folder in the outbox."""
 
 
+AUDIT = "classifier_audit"
+
+
+def audit_in_use(store: Warehouse) -> dict | None:
+    """The ``classifier_audit`` row of the model version in use, or None before the table exists."""
+    if not store.has_table(AUDIT):
+        return None
+    rows = store.read(f"select * from {AUDIT} where in_use")
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
 def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
     """``outbox/2026-W41/bygglov.html`` and ``.csv``: one folder per ISO week, re-runs overwrite.
 
@@ -115,6 +126,7 @@ def publish_reports(
     latest = pd.to_datetime(weekly["week_start"]).max().date()
     done = Publication(latest, weekly, missing=missing_exports(store))
     deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
+    audit = audit_in_use(store)
     sent = []
     for process in sorted(weekly["process"].unique()):
         report = build_report(
@@ -126,6 +138,7 @@ def publish_reports(
             week_start=latest,
             language=language,
             missing_exports=done.missing,
+            audit=audit,
         )
         html_path, csv_path = report_paths(outbox, report)
         html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,7 @@ def build_report(
     weeks: int = 12,
     top_causes: int = 5,
     missing_exports: tuple[str, ...] = (),
+    audit: dict | None = None,
 ) -> Report:
     """Build the report for `week_start` (default: the latest week in `weekly`).
 
@@ -115,6 +116,8 @@ def build_report(
     to `weeks` calendar weeks ending with the reported one. A week without data gives a page that
     says so rather than an error, so that a scheduled run for a quiet process still delivers.
     ``missing_exports`` names the landing sources not delivered yet: the page says what it lacks.
+    `audit` is the ``classifier_audit`` row of the model in use (``audited``, ``accuracy``,
+    ``accuracy_low``, ``accuracy_high``, ``test_accuracy``): the notes say how right the model is.
     """
     check_language(language)
     if weeks < 1:
@@ -144,7 +147,7 @@ def build_report(
     week_capacity = _row_for(capacity, reported)
     causes = top_root_causes(root_causes[root_causes["week_start"] == reported], top_causes)
     summary = _summary(process_name, current, week_capacity, sentence) | {"missing_exports": missing}
-    page = _page(process_name, reported, language, shown, current, week_capacity, causes, summary)
+    page = _page(process_name, reported, language, shown, current, week_capacity, causes, summary, audit)
     return Report(process, reported, language, page, weekly_csv(process, shown, capacity), summary)
 
 
@@ -276,6 +279,7 @@ def _page(
     capacity: pd.Series | None,
     causes: pd.DataFrame,
     summary: dict,
+    audit: dict | None = None,
 ) -> str:
     _, week = iso_week(reported)
     share_alt = text(
@@ -312,7 +316,7 @@ def _page(
 <h2>{_e(text("capacity_heading", language))}</h2>
 {_capacity(capacity, language)}
 </section>
-{_notes(current, capacity, language)}"""
+{_notes(current, capacity, language, audit)}"""
     return _document(process_name, reported, language, body)
 
 
@@ -391,8 +395,26 @@ def _capacity(capacity: pd.Series | None, language: str) -> str:
     return "\n".join(parts)
 
 
-def _notes(current: pd.Series, capacity: pd.Series | None, language: str) -> str:
+def audit_note(audit: dict | None, language: str, basis: Any = None) -> str:
+    """How right the classifier is on the municipality's own inquiries, or that nobody has checked yet."""
+    audited = 0 if audit is None or is_missing(audit.get("audited")) else int(audit["audited"])
+    if not audited:
+        test = None if audit is None else audit.get("test_accuracy")
+        return text("note_no_audit", language, accuracy=format_percent(test, language))
+    note = text(
+        "note_audit",
+        language,
+        n=format_number(audited, language),
+        accuracy=format_percent(audit["accuracy"], language),
+        low=format_percent(audit["accuracy_low"], language),
+        high=format_percent(audit["accuracy_high"], language),
+    )
+    return note + (" " + text("note_audit_corrects", language) if basis == "audit" else "")
+
+
+def _notes(current: pd.Series, capacity: pd.Series | None, language: str, audit: dict | None = None) -> str:
     notes = [text("note_interval", language), text("note_corrected", language)]
+    notes.append(audit_note(audit, language, current.get("correction_basis")))
     review = _value(current, "needs_review")
     if review:
         notes.append(text("note_review", language, n=format_number(review, language)))

@@ -146,6 +146,15 @@ LABELS = {
         "note_corrected": "Korrigerad andel: andelen justerad för klassificerarens kända fel.",
         "note_interval": "95 % intervall: var den verkliga andelen sannolikt ligger, givet antalet kontakter.",
         "note_review": "{n} kontakter väntar på manuell granskning.",
+        "note_audit": (
+            "Klassificeraren har kontrollerats mot {n} av kommunens egna kontakter: {accuracy} rätt "
+            "(95 % intervall {low}–{high})."
+        ),
+        "note_audit_corrects": "Den korrigerade andelen bygger på den kontrollen.",
+        "note_no_audit": (
+            "Inga av kommunens egna kontakter har kontrollerats ännu: andelarna förutsätter att "
+            "klassificeraren är lika träffsäker som på testtexter ({accuracy} rätt)."
+        ),
         "note_default_hours": "Tiden för {n} kontakter är uppskattad med kanalens standardtid.",
         "missing_exports": "Exporter som inte har levererats än: {sources}. Tills de kommer saknar rapporten {what}.",
         "missing_cases": "kopplingar till ärenden, handläggningstider och ärendenas grundorsaker",
@@ -228,6 +237,15 @@ LABELS = {
         "note_corrected": "Corrected share: the share adjusted for the classifier's known errors.",
         "note_interval": "95% interval: where the true share most likely lies, given the number of inquiries.",
         "note_review": "{n} inquiries are waiting for manual review.",
+        "note_audit": (
+            "The classifier has been checked against {n} of the municipality's own inquiries: {accuracy} correct "
+            "(95% interval {low}–{high})."
+        ),
+        "note_audit_corrects": "The corrected share is based on that check.",
+        "note_no_audit": (
+            "None of the municipality's own inquiries have been checked yet: the shares assume the classifier is "
+            "as accurate as on test text ({accuracy} correct)."
+        ),
         "note_default_hours": "Time for {n} inquiries is estimated from the channel's default handling time.",
         "missing_exports": "Exports not delivered yet: {sources}. Until they arrive, this report lacks {what}.",
         "missing_cases": "links to cases, processing times and the root causes found in cases",

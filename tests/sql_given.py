@@ -68,6 +68,11 @@ def given(
     weights: pd.DataFrame | None = None,
 ) -> None:
     rules = rules or RootCauseRules.default()
+    weights = identity_weights() if weights is None else weights
+    # what the weights were estimated from, and half the width of its accuracy's interval: none here
+    weights = weights.assign(
+        **{k: weights.get(k, v) for k, v in {"basis": "evaluation", "accuracy_margin": 0.0}.items()}
+    )
     mapping, settings = process_tables(ProcessMap.default(), rules)
     tables = {
         "inquiries": inquiry_rows,
@@ -78,7 +83,7 @@ def given(
         "root_cause_levers": rules.levers_table(),
         "rule_parameters": rules.parameters_table(),
         "handling_defaults": rules.handling_table(),
-        "classifier_correction": weights if weights is not None else identity_weights(),
+        "classifier_correction": weights,
     }
     for name, frame in tables.items():
         warehouse.replace(name, frame)

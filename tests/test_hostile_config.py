@@ -126,7 +126,7 @@ def test_the_review_queue_csv_escapes_formulas(tmp_path):
         },
     )
     assert result.success
-    written = pd.read_csv(exports / "review_queue.csv", dtype=str)
+    written = pd.read_csv(exports / "review_queue.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert written["text"].tolist() == ['\'=HYPERLINK("http://x","klick")', "'-2+3"]
 
 

@@ -27,7 +27,7 @@ def test_corrections_override_labels_and_join_the_training_data(tmp_path, model_
     first = run()
     assert first.success
     store = Warehouse(settings.warehouse_url)
-    queue = pd.read_csv(settings.exports / "review_queue.csv", dtype=str)
+    queue = pd.read_csv(settings.exports / "review_queue.csv", dtype=str, sep=";", encoding="utf-8-sig")
     assert len(queue) == store.scalar("select count(*) from inquiries where needs_review")
     picked = store.read(
         "select inquiry_id, demand_type from inquiries where source = 'contacts' order by inquiry_id limit 3"

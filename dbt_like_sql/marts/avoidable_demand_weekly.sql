@@ -12,6 +12,18 @@ correction as (
 
 ),
 
+-- which confusion matrix the weights come from (audit or evaluation split), and half the width of
+-- the 95 % interval of the accuracy behind it: the classifier's own uncertainty
+basis as (
+
+    select
+        max(basis) as correction_basis,
+        max(accuracy_margin) as accuracy_margin
+
+    from classifier_correction
+
+),
+
 weekly as (
 
     select
@@ -26,6 +38,7 @@ weekly as (
         cast(sum(case when demand_type = 'processing_time' then 1 else 0 end) as bigint) as n_processing_time,
         cast(sum(case when demand_type = 'value_demand' then 1 else 0 end) as bigint) as n_value_demand,
         cast(sum(case when needs_review then 1 else 0 end) as bigint) as needs_review,
+        sum(case when label_origin = 'model' then 1 else 0 end) as model_inquiries,
         -- labels that are not the model's (behaviour, empty submissions, analysts) need no correction
         sum(case when avoidable and label_origin <> 'model' then 1 else 0 end) as certain_avoidable
 
@@ -77,6 +90,42 @@ shares as (
         on corrected.process = weekly.process
         and corrected.week_start = weekly.week_start
 
+),
+
+clipped as (
+
+    select
+        shares.*,
+        greatest(0.0, least(1.0, raw_corrected_share)) as corrected_avoidable_share,
+        -- the classifier's part of the corrected share's uncertainty: the share of inquiries the
+        -- model labelled times the uncertainty of its accuracy
+        cast(shares.model_inquiries as double) / shares.inquiries * basis.accuracy_margin as classifier_margin,
+        basis.correction_basis
+
+    from shares
+    cross join basis
+
+),
+
+intervals as (
+
+    select
+        clipped.*,
+        -- the Wilson interval of the corrected share (its sampling), widened in quadrature by the classifier's margin
+        (corrected_avoidable_share + 1.96 * 1.96 / (2 * inquiries)) / (1 + 1.96 * 1.96 / inquiries) as corrected_centre,
+        sqrt(
+            power(
+                1.96 * sqrt(
+                    corrected_avoidable_share * (1 - corrected_avoidable_share) / inquiries
+                    + 1.96 * 1.96 / (4.0 * inquiries * inquiries)
+                ) / (1 + 1.96 * 1.96 / inquiries),
+                2
+            )
+            + power(coalesce(classifier_margin, 0), 2)
+        ) as corrected_half_width
+
+    from clipped
+
 )
 
 select
@@ -92,7 +141,10 @@ select
     (avoidable_share + 1.96 * 1.96 / (2 * inquiries)
         + 1.96 * sqrt(avoidable_share * (1 - avoidable_share) / inquiries + 1.96 * 1.96 / (4.0 * inquiries * inquiries)))
         / (1 + 1.96 * 1.96 / inquiries) as avoidable_share_high,
-    greatest(0.0, least(1.0, raw_corrected_share)) as corrected_avoidable_share,
+    corrected_avoidable_share,
+    greatest(0.0, corrected_centre - corrected_half_width) as corrected_share_low,
+    least(1.0, corrected_centre + corrected_half_width) as corrected_share_high,
+    correction_basis,
     n_invoice_status,
     n_case_status,
     n_missing_information,
@@ -101,5 +153,5 @@ select
     n_value_demand,
     needs_review
 
-from shares
+from intervals
 order by process, week_start
