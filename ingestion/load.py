@@ -285,16 +285,7 @@ def load_window(
             continue
         name = stored_name(path, folder, pseudonymiser)
         seen[checksum] = KnownFile(name, "quarantined", None, None)
-        report.files_quarantined += 1
-        rejects = pd.DataFrame([{"source": source_name, "file": name, "line": pd.NA, "reason": NOT_A_LANDING_FILE}])
-        report.count_reasons(rejects)
-        batch.add(
-            _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=NOT_A_LANDING_FILE),
-            None,
-            rejects,
-            now,
-        )
-        log(f"{source_name}: quarantined file {name}: {NOT_A_LANDING_FILE}")
+        _quarantine_file(batch, report, source_name, path, name, checksum, now, NOT_A_LANDING_FILE, log)
 
     todo, queued = [], set()  # (path, name, checksum, manifest entry or None): the files this window reads
     for path in landing_files(folder):
@@ -320,18 +311,7 @@ def load_window(
     for (path, name, checksum, entry), parsed in zip(todo, parsed_files, strict=True):
         manifest = None
         if isinstance(parsed, UnreadableFile):
-            exc = parsed
-            report.files_quarantined += 1
-            reason = mask_text(str(exc))
-            rejects = pd.DataFrame([{"source": source_name, "file": name, "line": pd.NA, "reason": reason}])
-            report.count_reasons(rejects)
-            batch.add(
-                _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=reason),
-                None,
-                rejects,
-                now,
-            )
-            log(f"{source_name}: quarantined file {name}: {reason}")
+            _quarantine_file(batch, report, source_name, path, name, checksum, now, mask_text(str(parsed)), log)
             continue
         frame = parsed.frame.assign(source_file=name)
         rejects = parsed.rejects.assign(file=name)
@@ -443,6 +423,17 @@ def parsed_in_order(
             if following is not None:
                 pending.append(pool.submit(_parse_file, source_name, following, pseudonymiser))
             yield result
+
+
+def _quarantine_file(batch, report, source_name, path, name, checksum, now, reason, log) -> None:
+    """A whole file into the quarantine and the manifest, once: it is not read again."""
+    report.files_quarantined += 1
+    rejects = pd.DataFrame([{"source": source_name, "file": name, "line": pd.NA, "reason": reason}])
+    report.count_reasons(rejects)
+    batch.add(
+        _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=reason), None, rejects, now
+    )
+    log(f"{source_name}: quarantined file {name}: {reason}")
 
 
 def stored_name(path: Path, folder: Path, pseudonymiser: Pseudonymiser) -> str:
