@@ -104,12 +104,27 @@ def test_choice_rule_prefers_the_faster_model_when_scores_are_indistinguishable(
     perfect = list(truth)
     one_off = list(truth)
     one_off[0] = "b"
+
+    def row(kind, score, speed, predicted, in_genre=0.99):
+        return {
+            "kind": kind,
+            "macro_f1_without_words": score,
+            "macro_f1_in_genre": in_genre,
+            "texts_per_second": speed,
+            "predicted": predicted,
+        }
+
     rows = [
-        {"kind": "slow", "macro_f1": 1.0, "texts_per_second": 10, "predicted": perfect},
-        {"kind": "fast", "macro_f1": 0.997, "texts_per_second": 100, "predicted": one_off},
-        {"kind": "bad", "macro_f1": 0.5, "texts_per_second": 1000, "predicted": ["a"] * 400},
+        row("slow", 1.0, 10, perfect),
+        row("fast", 0.997, 100, one_off),
+        row("bad", 0.5, 1000, ["a"] * 400),
     ]
     assert choose(rows, truth) == "fast"
+    # too slow for the bulk path, or below the in-genre floor: not chosen however well it reads meaning
+    assert choose([row("semantic", 1.0, 50, perfect), row("bad", 0.5, 1000, ["a"] * 400)], truth, 100) == "bad"
+    assert (
+        choose([row("forgetful", 1.0, 100, perfect, 0.9), row("bad", 0.5, 100, ["a"] * 400)], truth, 0, 0.95) == "bad"
+    )
 
 
 def test_correction_weights_recover_true_counts_from_predicted_counts():
