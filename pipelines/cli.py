@@ -156,6 +156,7 @@ def where(settings, stream=sys.stdout) -> None:
         f"  warehouse      {settings.warehouse_shown}  (tables inquiries, avoidable_demand_weekly, quarantine, ...)\n"
         f"  weekly reports {settings.outbox}  (one HTML page and CSV per process and ISO week)\n"
         f"  review queue   {settings.exports / 'review_queue.csv'}\n"
+        f"  audit sample   {settings.exports / 'audit_queue.csv'}  (fill in demand_type, save as audit.csv in the landing folder)\n"
         f"  models         {settings.model_dir}\n"
         f"  Dagster UI     onodig serve  (then http://127.0.0.1:3000)",
         file=stream,
