@@ -14,12 +14,14 @@ from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from onodig.demand.audit import QUEUE_COLUMNS, audit_queue
 from onodig.demand.changes import CHANGES, RunChanges, file_outcome, write_changes
 from onodig.demand.exports import for_analysts, write_excel_csv
+from onodig.demand.predictions import TABLE as PREDICTIONS
 from onodig.demand.table import NothingStaged, write_inquiries
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
 AUDIT_QUEUE_KEY = dg.AssetKey(["core", "audit_queue"])
 CHANGES_KEY = dg.AssetKey(["core", CHANGES])
+PREDICTIONS_KEY = dg.AssetKey(["core", PREDICTIONS])
 INQUIRIES_CHECK = "inquiries_expectations"
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
 # in the CSV the model's label is model_type: demand_type is the empty column the analyst fills in
@@ -88,7 +90,10 @@ def inquiries(
     except NothingStaged as exc:
         raise dg.Failure(str(exc)) from exc
     summary, failed = written.summary, written.failed
-    context.log.info(f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable")
+    context.log.info(
+        f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable; the model classified "
+        f"{written.classified:,} and {written.reused:,} kept their label from an earlier run"
+    )
     store = warehouse.get()
     changes = RunChanges(
         version, file_outcome(store, read, "analyst"), file_outcome(store, audits, "audit"), written.relabelled
@@ -109,6 +114,8 @@ def inquiries(
             f"- corrections.csv: {changes.corrections.text()}\n- audit.csv: {changes.audits.text()}"
         ),
         "model_version": version,
+        "classified_this_run": dg.MetadataValue.int(written.classified),
+        "reused_predictions": dg.MetadataValue.int(written.reused),
         "labels_changed": dg.MetadataValue.int(written.relabelled.changed),
         "relabelled_by_new_model": dg.MetadataValue.int(written.relabelled.by_new_model),
         "moved_process_weeks": dg.MetadataValue.md(
@@ -208,4 +215,15 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         "the process-weeks whose avoidable share moved by more than a percentage point. The onodig run summary "
         "prints it.",
     )
-    return [inquiries, review_queue, audit_queue_export, changes]
+    predictions = dg.AssetSpec(
+        PREDICTIONS_KEY,
+        deps=[ingest_key("contacts"), ingest_key("eservice"), CLASSIFIER_KEY],
+        group_name="core",
+        kinds={"table"},
+        owners=["team:kundcenter"],
+        description="The model's label, confidence and second type per inquiry, keyed by inquiry_id, the staged row's "
+        "row_hash and model_version, written by inquiries: a row is classified once per model version, so a daily run "
+        "classifies only new and changed rows, and a new model version re-labels everything once. Corrections, audits "
+        "and behavioural duplicates are applied on top every run without the model.",
+    )
+    return [inquiries, review_queue, audit_queue_export, changes, predictions]

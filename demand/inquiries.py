@@ -50,6 +50,75 @@ class Predicted:
 
 Predictor = Callable[[list[str]], Predicted]
 
+# A staged frame may carry the prediction stored for its row (same row_hash, same model version)
+# in these columns: those rows are not classified again (see demand/predictions.py).
+STORED = {"stored_type": "demand_type", "stored_confidence": "confidence", "stored_second": "second_type"}
+
+
+@dataclass
+class ModelWork:
+    """The model's labels a build needed: how many were classified now, how many reused, and the new ones."""
+
+    classified: int = 0
+    reused: int = 0
+    made: list[pd.DataFrame] = field(default_factory=list)  # inquiry_id, row_hash and the new prediction
+
+    def take(self) -> pd.DataFrame | None:
+        """The new predictions since the last take, once."""
+        if not self.made:
+            return None
+        frame = pd.concat(self.made, ignore_index=True)
+        self.made = []
+        return frame
+
+
+def model_labels(
+    rows: pd.DataFrame, inquiry_ids: pd.Series, predict: Predictor, made: ModelWork | None = None
+) -> Predicted:
+    """The model's label for each of ``rows``: the stored one where the row has it, else ``predict``'s.
+
+    The predictions made here (not the reused ones) go to ``made``, keyed by inquiry and row
+    fingerprint, so the caller can keep them for the next run.
+    """
+    n = len(rows)
+    if not n:
+        return Predicted([], np.array([], dtype=float), [])
+    stored = rows["stored_type"].notna().to_numpy() if "stored_type" in rows else np.zeros(n, dtype=bool)
+    labels = np.empty(n, dtype=object)
+    confidence = np.zeros(n, dtype=float)
+    second = np.empty(n, dtype=object)
+    if stored.any():
+        labels[stored] = rows.loc[stored, "stored_type"].to_numpy(dtype=object)
+        confidence[stored] = pd.to_numeric(rows.loc[stored, "stored_confidence"]).to_numpy(dtype=float)
+        second[stored] = (
+            rows.loc[stored, "stored_second"]
+            .astype(object)
+            .where(rows.loc[stored, "stored_second"].notna(), None)
+            .to_numpy(dtype=object)
+        )
+    fresh = ~stored
+    if made is not None:
+        made.classified += int(fresh.sum())
+        made.reused += int(stored.sum())
+    if fresh.any():
+        predicted = predict(rows.loc[fresh, "text"].fillna("").tolist())
+        labels[fresh] = np.asarray(predicted.labels, dtype=object)
+        confidence[fresh] = np.asarray(predicted.confidence, dtype=float)
+        second[fresh] = np.asarray(predicted.second, dtype=object)
+        if made is not None and "row_hash" in rows:
+            made.made.append(
+                pd.DataFrame(
+                    {
+                        "inquiry_id": np.asarray(inquiry_ids, dtype=object)[fresh],
+                        "row_hash": rows.loc[fresh, "row_hash"].astype(str).to_numpy(dtype=object),
+                        "demand_type": labels[fresh],
+                        "confidence": confidence[fresh],
+                        "second_type": second[fresh],
+                    }
+                )
+            )
+    return Predicted(labels.tolist(), confidence, second.tolist())
+
 
 def behavioural_duplicates(eservice: pd.DataFrame, cases: pd.DataFrame, window_days: int) -> pd.Series:
     """True where a submission repeats the same citizen's same service within the window, undecided."""
@@ -76,11 +145,14 @@ def behavioural_duplicates(eservice: pd.DataFrame, cases: pd.DataFrame, window_d
     return pd.Series(flags, index=eservice.index)
 
 
-def _contacts_frame(contacts: pd.DataFrame, processes: ProcessMap, predict: Predictor) -> pd.DataFrame:
-    predicted = predict(contacts["text"].fillna("").tolist()) if len(contacts) else Predicted([], np.array([]), [])
+def _contacts_frame(
+    contacts: pd.DataFrame, processes: ProcessMap, predict: Predictor, made: ModelWork | None = None
+) -> pd.DataFrame:
+    ids = "contacts:" + contacts["contact_id"].astype(str)
+    predicted = model_labels(contacts, ids, predict, made)
     return pd.DataFrame(
         {
-            "inquiry_id": "contacts:" + contacts["contact_id"].astype(str),
+            "inquiry_id": ids,
             "source": "contacts",
             "source_id": contacts["contact_id"].astype(str),
             "occurred_at": contacts["started_at"],
@@ -101,7 +173,12 @@ def _contacts_frame(contacts: pd.DataFrame, processes: ProcessMap, predict: Pred
 
 
 def _eservice_frame(
-    eservice: pd.DataFrame, cases: pd.DataFrame, processes: ProcessMap, predict: Predictor, window_days: int
+    eservice: pd.DataFrame,
+    cases: pd.DataFrame,
+    processes: ProcessMap,
+    predict: Predictor,
+    window_days: int,
+    made: ModelWork | None = None,
 ) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
@@ -127,7 +204,7 @@ def _eservice_frame(
     has_text = eservice["text"].fillna("").str.strip().ne("").to_numpy()
     by_text = has_text & ~duplicate
     if by_text.any():
-        predicted = predict(eservice.loc[by_text, "text"].tolist())
+        predicted = model_labels(eservice.loc[by_text], frame.loc[by_text, "inquiry_id"], predict, made)
         frame.loc[by_text, "demand_type"] = predicted.labels
         frame.loc[by_text, "confidence"] = np.asarray(predicted.confidence, dtype=float)
         frame.loc[by_text, "second_type"] = predicted.second
@@ -188,9 +265,13 @@ def contact_inquiries(
     corrections: pd.DataFrame | None = None,
     audits: pd.DataFrame | None = None,
     model_version: str = "",
+    made: ModelWork | None = None,
 ) -> pd.DataFrame:
-    """Contacts are labelled by their text; they can be built a chunk at a time."""
-    frame = _contacts_frame(contacts, processes, predict)
+    """Contacts are labelled by their text; they can be built a chunk at a time.
+
+    Rows that carry a stored prediction (:data:`STORED`) reuse it; the new ones go to ``made``.
+    """
+    frame = _contacts_frame(contacts, processes, predict, made)
     return finish(frame, corrections, review_threshold, audits, model_version)
 
 
@@ -204,9 +285,14 @@ def eservice_inquiries(
     corrections: pd.DataFrame | None = None,
     audits: pd.DataFrame | None = None,
     model_version: str = "",
+    made: ModelWork | None = None,
 ) -> pd.DataFrame:
-    """Submissions need the citizen's earlier submissions and case decisions: built all at once."""
-    frame = _eservice_frame(eservice, cases, processes, predict, window_days)
+    """Submissions need the citizen's earlier submissions and case decisions: built all at once.
+
+    Every submission is read, so a behavioural duplicate sees every earlier one in its window;
+    only the model's labels are reused from :data:`STORED` columns where the row has them.
+    """
+    frame = _eservice_frame(eservice, cases, processes, predict, window_days, made)
     return finish(frame, corrections, review_threshold, audits, model_version)
 
 

@@ -146,6 +146,89 @@ def test_the_inquiries_table_is_written_a_chunk_at_a_time_from_the_staged_tables
 
     assert written.summary.rows == staged == warehouse.scalar("select count(distinct inquiry_id) from inquiries")
     assert written.failed == set()
-    assert messages and messages[-1] == f"inquiries: {staged:,} classified"  # contacts come after submissions
+    # contacts come after submissions; every row is new, so every text one was classified
+    assert messages and messages[-1] == f"inquiries: {staged:,} written, {written.classified:,} classified by the model"
+    assert written.classified == warehouse.scalar("select count(*) from inquiry_predictions") > 0
+    assert written.reused == 0
+    first = warehouse.read("select * from inquiries order by inquiry_id")
     again = write_inquiries(warehouse, ProcessMap.default(), fake_predict, 0.6, 14, chunk_rows=10_000)
     assert again.summary.rows == staged == warehouse.scalar("select count(*) from inquiries")  # replaced, not added
+    assert (again.classified, again.reused) == (0, written.classified)  # nothing new: the model is not asked
+    pd.testing.assert_frame_equal(warehouse.read("select * from inquiries order by inquiry_id"), first)
+
+
+class CountingPredictor:
+    """``fake_predict``, counting the texts it is asked to classify."""
+
+    def __init__(self):
+        self.texts = 0
+
+    def __call__(self, texts):
+        self.texts += len(texts)
+        return fake_predict(texts)
+
+
+def test_inquiries_are_classified_once_per_row_and_model_version(generated, tmp_path, pseudonymiser):
+    """A later day, a corrections file and a new model version, each against a fresh build of the same rows."""
+    from datetime import date
+
+    from onodig.demand.table import write_inquiries
+    from onodig.ingestion.load import load_window
+    from onodig.warehouse import Warehouse
+
+    landing, _truth = generated
+    split = date(2026, 9, 24)  # the generated weeks run to 2026-09-27: the last days come later
+
+    def load(store, start, end):
+        for source in ("contacts", "eservice", "cases"):
+            load_window(source, landing, store, pseudonymiser, start, end)
+
+    def write(store, predict, corrections=None, version="v1"):
+        return write_inquiries(store, ProcessMap.default(), predict, 0.6, 14, corrections, 300, model_version=version)
+
+    def table(store):
+        return store.read("select * from inquiries order by inquiry_id").reset_index(drop=True)
+
+    def fresh(corrections=None, version="v1", name="fresh"):
+        store = Warehouse(f"duckdb:///{tmp_path / f'{name}.duckdb'}")
+        load(store, date(2025, 1, 1), date(2027, 1, 1))
+        predict = CountingPredictor()
+        written = write(store, predict, corrections, version)
+        return table(store), written, predict.texts
+
+    daily = Warehouse(f"duckdb:///{tmp_path / 'daily.duckdb'}")
+    load(daily, date(2025, 1, 1), split)
+    history = CountingPredictor()
+    first = write(daily, history)
+    assert first.classified == history.texts > 0 and first.reused == 0
+    load(daily, split, date(2027, 1, 1))
+    day = CountingPredictor()
+    second = write(daily, day)
+    new_rows = daily.scalar("select count(*) from inquiries where occurred_at >= timestamp '2026-09-24 00:00:00'")
+    model_new = daily.scalar(
+        "select count(*) from inquiries where label_origin = 'model' and occurred_at >= timestamp '2026-09-24 00:00:00'"
+    )
+    assert 0 < second.classified == day.texts == model_new <= new_rows  # only the new rows the model labels
+    assert second.reused == first.classified
+    everything, from_scratch, scratch_texts = fresh()
+    pd.testing.assert_frame_equal(table(daily), everything)
+    assert scratch_texts == first.classified + second.classified
+
+    # a corrections file: labels change, nothing is classified again
+    model_labelled = everything.loc[everything["label_origin"] == "model"]
+    fixes = model_labelled.head(5).assign(demand_type="processing_time")[["inquiry_id", "demand_type"]]
+    corrected = CountingPredictor()
+    third = write(daily, corrected, fixes)
+    assert (corrected.texts, third.classified) == (0, 0)
+    assert third.relabelled.changed == int((model_labelled.head(5)["demand_type"] != "processing_time").sum()) > 0
+    pd.testing.assert_frame_equal(table(daily), fresh(fixes, name="fresh_corrected")[0])
+
+    # a new model version labels everything again, once, and says so
+    retrained = CountingPredictor()
+    fourth = write(daily, retrained, fixes, version="v2")
+    assert fourth.classified == retrained.texts == scratch_texts and fourth.reused == 0
+    assert set(daily.read("select distinct model_version from inquiry_predictions")["model_version"]) == {"v2"}
+    assert (fourth.relabelled.previous_versions, fourth.relabelled.changed) == (("v1",), 0)  # same fake model
+    again = CountingPredictor()
+    assert write(daily, again, fixes, version="v2").classified == again.texts == 0
+    pd.testing.assert_frame_equal(table(daily), fresh(fixes, "v2", name="fresh_v2")[0])
