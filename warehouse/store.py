@@ -68,7 +68,9 @@ class Warehouse:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
-            raise BadWarehouseUrl(f"not a SQLAlchemy URL: {url!r}") from exc
+            raise BadWarehouseUrl(
+                "not a SQLAlchemy URL (e.g. duckdb:///data/onodig.duckdb)"
+            ) from exc  # no URL: it may hold a password
         if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {}
