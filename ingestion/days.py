@@ -26,15 +26,15 @@ from onodig.ingestion.files import (
     UnreadableFile,
     decode,
     file_checksum,
-    file_name,
     landing_files,
     other_files,
     read_bytes,
     read_table,
     sniff_delimiter,
 )
-from onodig.ingestion.load import KnownFile, known_files, loaded_windows
+from onodig.ingestion.load import KnownFile, is_known_copy, known_files, loaded_windows
 from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
+from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
 
 # A line with an odd number of quotes: a quoted field goes on over the line break.
@@ -116,7 +116,9 @@ def _waiting(entry: KnownFile, windows: list[tuple[date, date, pd.Timestamp]]) -
     return waiting
 
 
-def observed_days(landing: Path, warehouse: Warehouse) -> tuple[dict[str, set[date]], dict[str, set[date]]]:
+def observed_days(
+    landing: Path, warehouse: Warehouse, pseudonymiser: Pseudonymiser | None = None
+) -> tuple[dict[str, set[date]], dict[str, set[date]]]:
     """What the run plan needs from the landing folder and the manifest, per source:
 
     - the days new files hold (a source with a new file is there, with no days for an unreadable
@@ -133,7 +135,7 @@ def observed_days(landing: Path, warehouse: Warehouse) -> tuple[dict[str, set[da
             entry = seen.get(file_checksum(path))
             if entry is None:
                 fresh.append(path)
-            elif entry.status == "loaded" and entry.file == file_name(path, folder):
+            elif is_known_copy(entry, path, folder, pseudonymiser):  # the loader's own rule
                 open_days = set(_waiting(entry, windows))
                 if open_days:
                     days |= open_days & file_days(path, source_name)

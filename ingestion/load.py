@@ -293,8 +293,7 @@ def load_window(
         name = stored_name(path, folder, pseudonymiser)
         checksum = file_checksum(path)
         entry = seen.get(checksum)
-        # the manifest holds the masked name (or, written before names were masked, the raw one)
-        if entry is not None and (entry.file not in (name, file_name(path, folder)) or entry.status != "loaded"):
+        if entry is not None and not is_known_copy(entry, path, folder, pseudonymiser):
             report.files_skipped += 1  # the same export under another name, or a file quarantined once already
             continue
         if entry is not None and not entry.covers(start, end):
@@ -434,6 +433,17 @@ def _quarantine_file(batch, report, source_name, path, name, checksum, now, reas
         _manifest_row(source_name, path, name, checksum, now, status="quarantined", reason=reason), None, rejects, now
     )
     log(f"{source_name}: quarantined file {name}: {reason}")
+
+
+def is_known_copy(entry: KnownFile, path: Path, folder: Path, pseudonymiser: Pseudonymiser | None) -> bool:
+    """Whether ``path`` is the loaded file the manifest entry of its content is about, not the same
+    export delivered again under another name (or a file quarantined once). The manifest holds the
+    masked name, or the raw one if written before names were masked; without the key only the raw
+    name can be compared."""
+    names = {file_name(path, folder)}
+    if pseudonymiser is not None:
+        names.add(stored_name(path, folder, pseudonymiser))
+    return entry.status == "loaded" and entry.file in names
 
 
 def stored_name(path: Path, folder: Path, pseudonymiser: Pseudonymiser) -> str:

@@ -21,6 +21,7 @@ from onodig.assets.partitions import TIMEZONE
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
+from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
 
 
@@ -70,6 +71,7 @@ def run_in_order(
     today: date | None = None,
     log: Callable[[str], None] = lambda _msg: None,
     run_config: dict | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> RunsInOrder:
     """``onodig run``: load the days new files hold and the days known files still wait for,
     rebuild the linked tables, rebuild every week.
@@ -78,7 +80,7 @@ def run_in_order(
     to the classifier or the corrections moves every week's figures. Stops after a failed job.
     """
     today = today or stockholm_today()
-    new, waiting = observed_days(landing, store)
+    new, waiting = observed_days(landing, store, pseudonymiser)  # the key tells files by their masked names
     days = plan.plan_days(new, first_day, today, waiting)
     if days.before_first_day:
         log(
@@ -219,6 +221,7 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
             settings.first_day,
             log=log,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            pseudonymiser=Pseudonymiser(settings.pseudonym_key),
         )
     events = results.all_events
     checks = [e.event_specific_data for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]

@@ -10,7 +10,7 @@ from datetime import date
 
 import dagster as dg
 
-from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import file_name, landing_files, other_files
@@ -49,7 +49,12 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         description="Watches the landing folder; when files arrive, loads the days they hold (late files "
         "re-open old days), after which classify_and_link and publish_weeks follow.",
     )
-    def new_landing_files(context: dg.SensorEvaluationContext, landing: LandingResource, warehouse: WarehouseResource):
+    def new_landing_files(
+        context: dg.SensorEvaluationContext,
+        landing: LandingResource,
+        warehouse: WarehouseResource,
+        pseudonym: PseudonymResource,
+    ):
         seen = json.loads(context.cursor) if context.cursor else {}
         current = landing_snapshot(landing)
         changed = sorted(name for name, stamp in current.items() if seen.get(name) != stamp)
@@ -59,7 +64,7 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
             return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
         context.update_cursor(json.dumps({**current, PARTITIONS_KEY: bounds}, sort_keys=True))
         with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
-            new, waiting = observed_days(landing.root, store)
+            new, waiting = observed_days(landing.root, store, pseudonym.get())
         days = plan.plan_days(new, _first(partitions), _today(partitions), waiting)
         run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed] + [bounds]).encode()).hexdigest()[:16]
         return request(plan.load_run(days, run_key, new_files=len(changed)), "the new files hold no new rows")

@@ -162,7 +162,7 @@ def test_d6_files_with_one_name_in_two_sub_folders_both_load(tmp_path, warehouse
 
 def plan_and_load(root, warehouse, pseudonymiser, first_day, today):
     """What ``onodig run`` does for ingestion: plan the days from what it observed, load them."""
-    new, pending = observed_days(root, warehouse)
+    new, pending = observed_days(root, warehouse, pseudonymiser)
     days = plan_days(new, first_day, today, pending)
     if days.window is not None:
         end = days.window.last + timedelta(days=1)
@@ -186,6 +186,20 @@ def test_d7_rows_dated_in_the_future_load_once_their_day_has_come(tmp_path, ware
     assert later.window == Window(date(2026, 12, 2), date(2026, 12, 2))
     assert loaded_ids(warehouse) == ["LATER", "NOW"]
     assert plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today + timedelta(days=2)).window is None
+
+
+def test_d7_a_file_whose_name_holds_personal_data_is_known_by_its_masked_name(tmp_path, warehouse, pseudonymiser):
+    today = date(2026, 12, 1)
+    name = "c_19320606-6066.csv"
+    root = landing(
+        tmp_path, {name: f"{H}\n{row('NOW', at='2026-09-10 09:00')}\n{row('LATER', at='2026-12-02 09:00')}\n"}
+    )
+    plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today)
+    stored = warehouse.scalar(f"select file from {MANIFEST}")
+    assert "19320606" not in stored  # the manifest holds the masked name
+    later = plan_and_load(root, warehouse, pseudonymiser, date(2026, 1, 1), today + timedelta(days=1))
+    assert later.window == Window(date(2026, 12, 2), date(2026, 12, 2))  # its waiting day is still found
+    assert loaded_ids(warehouse) == ["LATER", "NOW"]
 
 
 def test_d8_an_earlier_first_day_brings_the_left_out_rows_back(tmp_path, warehouse, pseudonymiser):

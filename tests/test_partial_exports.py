@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from onodig.assets.ingest import ingest_key
-from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.generator.landing import GeneratorConfig, write_landing
 from onodig.pipelines.definitions import build_definitions
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
@@ -95,6 +95,7 @@ def test_cases_and_invoices_delivered_later_fill_the_empty_tables(full_landing, 
     resources = {
         "landing": LandingResource(path=str(landing)),
         "warehouse": WarehouseResource(url=settings.warehouse_url),
+        "pseudonym": PseudonymResource(key=TEST_KEY),
     }
     defs = build_definitions(settings)
     landing_sensor = defs.resolve_sensor_def(LANDING_SENSOR)

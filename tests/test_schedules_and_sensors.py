@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.pipelines.definitions import build_definitions, defs
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 from onodig.pipelines.plan import DAYS_TAG, RANGE_END, RANGE_START, SOURCES_TAG
@@ -46,6 +46,7 @@ def sensor_resources(tmp_path) -> dict:
     return {
         "landing": LandingResource(path=str(tmp_path)),
         "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
+        "pseudonym": PseudonymResource(key="sensor-test-key"),
     }
 
 
