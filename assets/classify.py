@@ -244,13 +244,13 @@ def written_tables() -> list[dg.AssetSpec]:
     return [
         dg.AssetSpec(
             CONFUSION_KEY,
-            description="The confusion matrix on the evaluation split, one row per true and predicted type: what "
-            "the published shares are corrected with.",
+            description="The confusion matrix over both evaluation splits (in genre and out of genre), one row per "
+            "true and predicted type: what the published shares are corrected with until enough are audited.",
             **common,
         ),
         dg.AssetSpec(
             METRICS_KEY,
-            description="Precision, recall and F1 per demand type on the evaluation split.",
+            description="Precision, recall and F1 per demand type on each evaluation split (column `split`).",
             **common,
         ),
         dg.AssetSpec(
