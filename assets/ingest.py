@@ -9,7 +9,7 @@ from onodig.ingestion.load import MANIFEST, QUARANTINE, WINDOWS, ensure_staged_t
 from onodig.quality.suites import unique_columns, validate_in_chunks
 from onodig.warehouse.store import in_window
 
-SOURCES = ("contacts", "eservice", "cases", "invoices")
+SOURCES = tuple(SOURCE_DEFS)  # the contract's order: contacts, eservice, cases, invoices
 DESCRIPTIONS = {
     "contacts": "Contact-centre log (calls, e-mails, chats, visits) from landing/contacts, one row per contact. "
     "Citizen ids are pseudonymised and free text is masked before it is written.",

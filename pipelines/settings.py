@@ -15,6 +15,8 @@ from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
 
+from onodig.ingestion.contract import SOURCES  # plain dataclasses: nothing heavy
+
 DEFAULT_DATA = "data"
 DEFAULT_FIRST_DAY = date(2025, 1, 1)
 # real questions kept beside the project, for evaluation only; looked for from where onodig is started
@@ -23,7 +25,6 @@ DEFAULT_REALDATA = Path("..") / "shared" / "realdata" / "swefaq_questions.csv"
 LANGUAGES = ("sv", "en")
 EXECUTORS = ("in_process", "multiprocess")
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-LANDING_SOURCES = ("contacts", "eservice", "cases", "invoices")
 # The warehouses onodig is tested on, and the module each SQLAlchemy driver needs installed
 WAREHOUSE_DRIVERS = {
     "duckdb": "duckdb_engine",
@@ -163,7 +164,7 @@ def check(
     if landing == "with_files" and not has_exports(settings.landing):
         raise BadSetting(
             f"the landing folder {settings.landing} holds no exports: put .csv or .csv.gz files in one or more of "
-            f"its sub-folders {', '.join(f'{s}/' for s in LANDING_SOURCES)}"
+            f"its sub-folders {', '.join(f'{s}/' for s in SOURCES)}"
         )
 
 
@@ -199,7 +200,7 @@ def url_password(url: str) -> str | None:
 
 def has_exports(landing: Path) -> bool:
     """Whether any source sub-folder holds a file that looks like an export (``.csv``, ``.csv.gz``)."""
-    for source in LANDING_SOURCES:
+    for source in SOURCES:
         folder = landing / source
         if folder.is_dir() and any(
             p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")) for p in folder.rglob("*")

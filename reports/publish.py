@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from onodig.demand.processes import PROCESS_KEY, ProcessMap
+from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.load import staged_table
 from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
 from onodig.reports.render import Report, build_report
@@ -23,14 +24,13 @@ from onodig.warehouse import Warehouse
 
 DELIVERIES = "report_deliveries"
 MARTS = ("avoidable_demand_weekly", "root_causes_weekly", "capacity_weekly")
-LANDING_SOURCES = ("contacts", "eservice", "cases", "invoices")
 
 
 def missing_exports(store: Warehouse) -> tuple[str, ...]:
     """The landing sources without a single staged row: not delivered yet, so the reports say so."""
     return tuple(
         source
-        for source in LANDING_SOURCES
+        for source in SOURCES
         if not store.has_table(staged_table(source))
         or store.scalar(f"select count(*) from (select 1 from {staged_table(source)} limit 1) as one") == 0
     )
