@@ -17,12 +17,14 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onodig.privacy.text_forms import INVISIBLE_CHARACTERS
+
 csv.field_size_limit(16 * 1024 * 1024)
 
 LANDING_SUFFIXES = (".csv", ".csv.gz")
 NOT_A_LANDING_FILE = "not a .csv or .csv.gz file"
 # Invisible characters that exports glue to values (a BOM mid-file, zero-width spaces): never part of an id.
-INVISIBLE = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")  # the same set masking drops
 _CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
 _SHAPE = re.compile(r"[^\W\d_]+|\d+")
 _NEWLINE = re.compile(r"\r\n|\r|\n")

@@ -18,7 +18,9 @@ _LOOK_ALIKES |= {0xFE6B: "@", 0x2024: ".", 0x2215: "/", 0x2044: "/"}
 # Fullwidth ASCII (U+FF01..U+FF5E) is ASCII shifted by 0xFEE0.
 _LOOK_ALIKES |= {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F) if code != 0xFF0D}
 _ASCII_FORMS = str.maketrans(_LOOK_ALIKES)
-_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+# soft hyphen, Mongolian vowel separator, zero-width space/non-joiner/joiner, word joiner, BOM
+INVISIBLE_CHARACTERS = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = INVISIBLE_CHARACTERS
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _HAS_LOOK_ALIKE = re.compile("[" + "".join(chr(code) for code in _LOOK_ALIKES) + _INVISIBLE + "]")
 
