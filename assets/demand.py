@@ -162,12 +162,8 @@ def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.M
         text=queue["text"].head(10).fillna("").str.slice(0, 80).str.replace("|", "/").str.replace("\n", " ")
     )
     return dg.MaterializeResult(
-        metadata={
-            "size": dg.MetadataValue.int(len(queue)),
-            "csv": dg.MetadataValue.path(str(path)),
-            "by_process": dg.MetadataValue.json({str(k): int(v) for k, v in queue["process"].value_counts().items()}),
-            "least_sure": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)"),
-        }
+        metadata=queue_metadata(queue, path)
+        | {"least_sure": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)")}
     )
 
 
@@ -194,13 +190,17 @@ def audit_queue_export(
     path = write_excel_csv(for_analysts(queue, QUEUE_COLUMNS), Path(outputs.exports) / "audit_queue.csv")
     audited = int(store.scalar("select count(*) from inquiries where label_origin = 'audit'"))
     return dg.MaterializeResult(
-        metadata={
-            "size": dg.MetadataValue.int(len(queue)),
-            "audited_so_far": dg.MetadataValue.int(audited),
-            "csv": dg.MetadataValue.path(str(path)),
-            "by_process": dg.MetadataValue.json({str(k): int(v) for k, v in queue["process"].value_counts().items()}),
-        }
+        metadata=queue_metadata(queue, path) | {"audited_so_far": dg.MetadataValue.int(audited)}
     )
+
+
+def queue_metadata(queue, path: Path) -> dict:
+    """What a queue exported for analysts shows on its page: how long it is, where, per process."""
+    return {
+        "size": dg.MetadataValue.int(len(queue)),
+        "csv": dg.MetadataValue.path(str(path)),
+        "by_process": dg.MetadataValue.json({str(k): int(v) for k, v in queue["process"].value_counts().items()}),
+    }
 
 
 def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
