@@ -230,7 +230,9 @@ def cmd_generate(args) -> int:
     from onodig.generator.landing import GeneratorConfig, write_landing
 
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
-    config = GeneratorConfig(weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks)
+    config = GeneratorConfig(
+        weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks, stragglers=args.stragglers
+    )
     started = time.perf_counter()
     counts = write_landing(config, settings.landing, truth)
     print(
@@ -298,6 +300,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--weeks", type=int, default=12)
         p.add_argument("--per-week", type=int, default=1500)
         p.add_argument("--seed", type=int, default=7)
+        p.add_argument(
+            "--stragglers",
+            type=int,
+            default=5,
+            help="e-service re-submissions on the two days after the last Sunday, as a real export has (default 5)",
+        )
         if name == "generate":
             p.add_argument("--truth", help="where to write the truth file (default next to the landing folder)")
             p.add_argument("--no-quirks", action="store_true", help="plain UTF-8 ';' files, no bad rows")
