@@ -8,6 +8,7 @@ elsewhere. Every value that comes from the warehouse is HTML-escaped where it en
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ import pandas as pd
 
 from onodig.reports.charts import mix_chart, share_chart
 from onodig.reports.spreadsheet import safe_frame
+from onodig.reports.status import Banner
 from onodig.reports.texts import (
     DEMAND_TYPES,
     change_sentence,
@@ -83,6 +85,8 @@ th { font-size: 13px; color: #5a5a5a; font-weight: 600; }
 .nodata { padding: 20px; border: 1px dashed #999; border-radius: 6px; }
 .missing { background: #eef3f8; border-left: 4px solid #1f4e79; padding: 10px 14px; margin: 0 0 16px; }
 footer { margin-top: 24px; font-size: 12px; color: #7a7a7a; }
+.status { padding: 10px 14px; margin: 0 0 16px; border-left: 4px solid #9c2b23; background: #fbeceb; }
+.status.revised { border-left-color: #1f4e79; background: #eef3f8; }
 """
 
 
@@ -474,3 +478,17 @@ def _fte(value: Any, language: str) -> str:
     if is_missing(value):
         return format_number(value, language)
     return format_number(value, language, 2 if abs(float(value)) < 10 else 1)
+
+
+def with_banner(report: Report, banner: Banner | None) -> Report:
+    """The page with the banner first under its heading, and the summary saying the report's status.
+
+    Apart from :func:`build_report`: whether a week is preliminär or reviderad is the publisher's
+    to say (it follows from the exports' coverage and what was sent), not the figures'.
+    """
+    if banner is None:
+        return dataclasses.replace(report, summary=report.summary | {"status": "final"})
+    block = f'<p class="status {_e(banner.kind)}"><strong>{_e(banner.title)}.</strong> {_e(banner.sentence)}</p>'
+    head, cut, rest = report.html.partition("</header>\n")
+    page = f"{head}{cut}{block}\n{rest}" if cut else report.html.replace("<main>", f"<main>\n{block}", 1)
+    return dataclasses.replace(report, html=page, summary=report.summary | {"status": banner.kind})
