@@ -230,6 +230,8 @@ def cmd_generate(args) -> int:
     from onodig.generator.landing import GeneratorConfig, write_landing
 
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
+    if args.stragglers < 0:
+        raise ConfigError(f"--stragglers must be 0 or more (got {args.stragglers})")
     config = GeneratorConfig(
         weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks, stragglers=args.stragglers
     )

@@ -81,6 +81,21 @@ def test_a_missing_source_covers_nothing_and_the_banner_says_which():
     assert english.title == "Preliminary" and "the e-service submissions has no rows" in english.sentence
 
 
+def test_generated_exports_end_on_a_sunday_with_resubmissions_on_the_days_after(tmp_path):
+    from onodig.pipelines.cli import main
+
+    assert main(["generate", "--weeks", "2", "--per-week", "200", "--landing", str(tmp_path / "landing")]) == 0
+    last_sunday = date(2026, 8, 31) + timedelta(weeks=2, days=-1)
+    contacts = {p.name for p in (tmp_path / "landing" / "contacts").glob("contacts_2*.csv*")}
+    assert max(contacts).startswith(f"contacts_{last_sunday:%Y%m%d}")
+    truth = pd.read_csv(tmp_path / "truth.csv", dtype=str)
+    after = truth[truth["occurred_at"] > f"{last_sunday} 23:59"]
+    assert len(after) == 5 and set(after["source"]) == {"eservice"}
+    assert set(after["demand_type"]) == {"duplicate_request"}  # re-submissions of applications still waiting
+    assert after["occurred_at"].str[:10].isin([f"{last_sunday + timedelta(days=n)}" for n in (1, 2)]).all()
+    assert main(["generate", "--stragglers", "-1", "--landing", str(tmp_path / "other")]) == 2
+
+
 # --- the change sentence --------------------------------------------------------------------
 
 
