@@ -7,6 +7,7 @@ exports end on a Sunday with a few e-service re-submissions on the days after it
 
 import email
 import email.policy
+import io
 import re
 import shutil
 from datetime import date, timedelta
@@ -291,6 +292,7 @@ def test_no_covered_week_mails_nothing_and_the_archive_says_why(tmp_path, smtp):
 def pipeline(tmp_path_factory, model_dir):
     """onodig run twice over generated exports that end on Sunday 20 September (ISO week 38) with
     five e-service re-submissions on the Monday and Tuesday after it, e-mailing a real SMTP server."""
+    from onodig.pipelines.cli import summary
     from onodig.pipelines.definitions import build_definitions
     from onodig.pipelines.orchestration import run_in_order
     from onodig.pipelines.settings import resolve
@@ -322,6 +324,8 @@ def pipeline(tmp_path_factory, model_dir):
 
         first = run()
         after_first = list(inbox.messages)
+        printed = io.StringIO()
+        summary(settings, stream=printed)
         second = run()
         after_second = list(inbox.messages)
         late_file(landing, root / "t.csv")
@@ -330,6 +334,7 @@ def pipeline(tmp_path_factory, model_dir):
         late_again = run()
         yield {
             "first": first,
+            "printed": printed.getvalue(),
             "second": second,
             "late": late,
             "late_again": late_again,
@@ -378,6 +383,13 @@ def test_every_owner_gets_one_mail_for_the_last_covered_week_and_nobody_the_week
     week_39 = pipeline["outbox"] / "2026-W39"
     assert week_39.is_dir() and all("Preliminär" in p.read_text("utf-8") for p in week_39.glob("*.html"))
     assert {p.name for p in pipeline["outbox"].iterdir()} == {"2026-W36", "2026-W37", "2026-W38", "2026-W39"}
+
+
+@pytest.mark.slow
+def test_the_command_summary_shows_the_week_the_reports_are_for(pipeline):
+    printed = pipeline["printed"]
+    assert "week of 2026-09-14: the newest week the exports cover, e-mailed" in printed
+    assert "Later weeks, preliminär (in the outbox, not e-mailed): 2026-09-21." in printed
 
 
 @pytest.mark.slow
