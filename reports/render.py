@@ -84,7 +84,7 @@ h2 { font-size: 18px; margin: 28px 0 8px; }
 img { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 15px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 tr.examples td { border-bottom: 1px solid #c9c9c9; padding-top: 0; font-size: 14px; color: #3a3a3a; }
 tr.examples ul { margin: 2px 0 4px; padding-left: 18px; }
 tr.examples li { margin: 2px 0; font-style: italic; }
@@ -576,7 +576,7 @@ def _channels(channels: pd.DataFrame, language: str) -> str:
         "</tr>"
         for row in channels.itertuples(index=False)
     )
-    return f'<table class="stack channels">\n<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>'
+    return f'<table class="channels">\n<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>'
 
 
 def _repeats(content: _Content) -> str:

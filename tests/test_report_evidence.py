@@ -182,7 +182,7 @@ def test_english_report_names_causes_levers_and_channels_in_english(evidence):
 
 def test_channels_are_the_weeks_busiest_first_with_their_share(evidence):
     page = evidence_report(evidence).html
-    start = page.index('<table class="stack channels">')
+    start = page.index('<table class="channels">')
     table = page[start : page.index("</table>", start)]
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
     names = {"phone": "Telefon", "eservice": "E-tjänst", "email": "E-post", "visit": "Besök"}
