@@ -55,7 +55,10 @@ REPEATS = [(WEEK_40, 500, 40), (WEEK_41, 520, 66)]
 
 
 def evidence_warehouse(path) -> Warehouse:
-    store = Warehouse(f"duckdb:///{path}")
+    return fill_evidence(Warehouse(f"duckdb:///{path}"))
+
+
+def fill_evidence(store: Warehouse) -> Warehouse:
     ids = list(TEXTS)
     store.replace("inquiries", pd.DataFrame({"inquiry_id": ids, "text": [TEXTS[i] for i in ids]}))
     store.replace(
@@ -274,3 +277,17 @@ def test_a_lever_that_looks_like_a_formula_stays_text_in_the_workbook():
     book = load_workbook(io.BytesIO(build_report("bygglov", "Bygglov", weekly, causes, capacity).xlsx))
     cell = book["Orsaker"]["C2"]
     assert cell.value == '=HYPERLINK("http://x","klicka")' and cell.data_type == "s"
+
+
+def test_postgresql_picks_the_same_evidence_as_duckdb(postgres_database, evidence):
+    if postgres_database is None:
+        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
+    on_postgres = read_evidence(fill_evidence(Warehouse(postgres_database("evidence"))), WEEK_41)
+    pd.testing.assert_frame_equal(on_postgres.examples, evidence.examples, check_dtype=False)
+    for name in ("channels", "repeats"):
+        ours, theirs = (
+            getattr(found, name).sort_values(["process", "week_start", *(["channel"] if name == "channels" else [])])
+            for found in (on_postgres, evidence)
+        )
+        assert ours.astype(str).values.tolist() == theirs.astype(str).values.tolist(), name
+    assert on_postgres.repeat_window_days == evidence.repeat_window_days
