@@ -179,7 +179,8 @@ def build_report(
     The inputs are the rows of avoidable_demand_weekly, root_causes_weekly and capacity_weekly for
     this one process; week_start may be datetime64 or python dates. The page and the CSV show up
     to `weeks` calendar weeks ending with the reported one. A week without data gives a page that
-    says so rather than an error, so that a scheduled run for a quiet process still delivers.
+    says so rather than an error, so that a scheduled run for a quiet process still delivers, and
+    that still shows the trend of the weeks before and the year so far.
     ``missing_exports`` names the landing sources not delivered yet: the page says what it lacks.
     `audit` is the ``classifier_audit`` row of the model in use (``audited``, ``accuracy``,
     ``accuracy_low``, ``accuracy_high``, ``test_accuracy``): the notes say how right the model is.
