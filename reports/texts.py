@@ -201,7 +201,7 @@ LABELS = {
         "trend_none": "Ingen data de senaste {weeks} veckorna.",
         "year_heading": "Hittills i år, {year}",
         "year_sentence": (
-            "Vecka {first}–{last}: {inquiries} kontakter, varav {avoidable} onödig efterfrågan ({share}). "
+            "Vecka {first}–{last}: {inquiries} kontakter, varav {avoidable} var onödig efterfrågan ({share}). "
             "Onödig efterfrågan tog {hours} timmar."
         ),
         "year_none": "Inga kontakter hittills i år.",

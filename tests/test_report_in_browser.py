@@ -193,3 +193,17 @@ def test_nothing_overflows_at_desktop_or_phone_width(evidence_page, tmp_path, wi
     assert seen["over"] == [], seen
     assert seen["tables"] == 2 and seen["tables_fit"] == 2, seen
     assert seen["images"] == 2, seen
+
+
+def test_a_quiet_week_at_phone_width_still_draws_its_trend(tmp_path):
+    from datetime import timedelta
+
+    from tests.test_reports import WEEK_41, three_weeks_of_bygglov
+
+    weekly, causes, capacity = three_weeks_of_bygglov()
+    report = build_report("bygglov", "Bygglov", weekly, causes, capacity, week_start=WEEK_41 + timedelta(weeks=1))
+    page = tmp_path / "quiet.html"
+    page.write_text(report.html.replace("</body>", LAYOUT_PROBE), encoding="utf-8")
+    seen = layout(page, 390, tmp_path / "profile")
+    assert seen["viewport"] == 390 and seen["scroll"] <= 390 and seen["over"] == [], seen
+    assert seen["images"] == 1, seen  # the 12-week trend; no mix for a week without inquiries
