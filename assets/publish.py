@@ -14,6 +14,7 @@ from onodig.assets.coverage import COVERAGE_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.reports.charts import share_chart
+from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
 
@@ -21,9 +22,10 @@ REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
 DESCRIPTION = (
     "The process owner's weekly report, one per process and week: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
-    "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox "
-    "(outbox/<ISO week>/<process>.html: every week, an archive). Sent by SMTP to the owners listed in "
-    "processes.yaml when SMTP is configured, for the newest week the contact and e-service exports cover only; "
+    "cost, and what changed since last week, with example inquiries per top cause, channels and repeat contacts, as "
+    "a self-contained HTML page, an xlsx and a CSV in the outbox (outbox/<ISO week>/<process>.html: every week, an "
+    "archive). Sent by SMTP to the owners listed in processes.yaml when SMTP is configured (charts inline by "
+    "Content-ID, the page, xlsx and CSV attached), for the newest week the contact and e-service exports cover only; "
     "a week they do not cover, or still in progress, says preliminär and why, and a sent week whose figures a "
     "late file moves beyond the interval is sent once more, marked reviderad."
 )
@@ -33,9 +35,13 @@ def build_reports_asset(weeks: dg.WeeklyPartitionsDefinition) -> dg.AssetsDefini
     @dg.asset(
         key=REPORTS_KEY,
         group_name="reports",
-        kinds={"html", "csv"},
+        kinds={"html", "xlsx", "csv"},
         owners=["team:kundcenter"],
-        deps=[*(dg.AssetKey(["marts", name]) for name in MARTS), dg.AssetKey(["classifier", AUDIT]), COVERAGE_KEY],
+        deps=[
+            *(dg.AssetKey(["marts", name]) for name in (*MARTS, REPEATS)),
+            dg.AssetKey(["classifier", AUDIT]),
+            COVERAGE_KEY,
+        ],
         partitions_def=weeks,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=DESCRIPTION,

@@ -27,6 +27,7 @@ from onodig.ingestion.coverage import (
     week_coverage,
 )
 from onodig.ingestion.load import staged_table
+from onodig.reports.evidence import read_evidence
 from onodig.reports.mail import ReportNotSent, SmtpSettings, default_subject, send_report
 from onodig.reports.render import Report, build_report, with_banner
 from onodig.reports.status import REVISED, Banner, preliminary_banner, revised_banner
@@ -259,6 +260,7 @@ def publish_reports(
         covered = week_coverage(coverage, week)
         if not covered.covered:
             done.preliminary.append(week)
+        evidence = read_evidence(store, week)
         for process in names:
             built = build_report(
                 process,
@@ -270,12 +272,14 @@ def publish_reports(
                 language=language,
                 missing_exports=done.missing,
                 audit=audit,
+                **evidence.for_process(process),
             )
             decision, report = decide(deliveries, process, week, covered, report_week, language, built)
             html_path, csv_path = report_paths(outbox, report)
             html_path.parent.mkdir(parents=True, exist_ok=True)
             html_path.write_text(report.html, encoding="utf-8")
             csv_path.write_text(report.csv, encoding="utf-8")
+            html_path.with_suffix(".xlsx").write_bytes(report.xlsx)
             done.written.append(html_path)
             recipients = processes.owners.get(process, [])
             if smtp is None or not recipients:
