@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
-from onodig.assets.partitions import TIMEZONE
+from onodig.ingestion.coverage import stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
@@ -37,10 +36,6 @@ def data_weeks(store: Warehouse) -> Window | None:
 
 def _as_date(value) -> date:
     return pd.Timestamp(value).date()
-
-
-def stockholm_today() -> date:
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 @dataclass

@@ -122,15 +122,28 @@ def link_run(after: Mapping[str, str] | None = None, run_key: str | None = None)
 
 
 def publish_run(
-    after: Mapping[str, str] | None, weeks: Window | None, every_week: bool = False, run_key: str | None = None
+    after: Mapping[str, str] | None,
+    weeks: Window | None,
+    every_week: bool = False,
+    run_key: str | None = None,
+    report_week: date | None = None,
 ) -> PlannedRun | None:
     """``publish_weeks`` for the weeks a finished ``classify_and_link`` re-opened, or every week
-    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all)."""
+    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all).
+
+    ``report_week``, the newest week the exports cover, is always among them: the rows that
+    complete a week may all be from the days after it (Monday's rows after a quiet Sunday), and
+    only a run that holds the week e-mails it. A run re-sends nothing already sent unchanged.
+    """
     if every_week:
         reopened = weeks
     else:
         sources = (after or {}).get(SOURCES_TAG)
         reopened = reopened_weeks(days_of_run(after or {}), weeks, set(sources.split(",")) if sources else None)
+    if report_week is not None and weeks is not None and weeks.first <= report_week <= weeks.last:
+        reopened = (
+            Window(min(report_week, reopened.first), reopened.last) if reopened else Window(report_week, report_week)
+        )
     if reopened is None:
         return None
     return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)

@@ -12,6 +12,7 @@ and the year so far: that is when an owner most needs to see whether a fix is ho
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import re
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import pandas as pd
 from onodig.reports.charts import mix_chart, share_chart
 from onodig.reports.evidence import DEFAULT_REPEAT_WINDOW_DAYS
 from onodig.reports.spreadsheet import safe_frame
+from onodig.reports.status import Banner
 from onodig.reports.texts import (
     DEMAND_TYPES,
     LABELS,
@@ -99,6 +101,8 @@ th { font-size: 13px; color: #5a5a5a; font-weight: 600; }
 .nodata { padding: 20px; border: 1px dashed #999; border-radius: 6px; }
 .missing { background: #eef3f8; border-left: 4px solid #1f4e79; padding: 10px 14px; margin: 0 0 16px; }
 footer { margin-top: 24px; font-size: 12px; color: #7a7a7a; }
+.status { padding: 10px 14px; margin: 0 0 16px; border-left: 4px solid #9c2b23; background: #fbeceb; }
+.status.revised { border-left-color: #1f4e79; background: #eef3f8; }
 @media (max-width: 600px) {
   main { padding: 16px 12px 32px; }
   h1 { font-size: 23px; }
@@ -780,3 +784,25 @@ def _fte(value: Any, language: str) -> str:
     if is_missing(value):
         return format_number(value, language)
     return format_number(value, language, 2 if abs(float(value)) < 10 else 1)
+
+
+def with_banner(report: Report, banner: Banner | None) -> Report:
+    """The page with the banner first under its heading, and the summary saying the report's status.
+
+    Apart from :func:`build_report`: whether a week is preliminär or reviderad is the publisher's
+    to say (it follows from the exports' coverage and what was sent), not the figures'.
+    """
+    if banner is None:
+        return dataclasses.replace(report, summary=report.summary | {"status": "final"})
+    block = f'<p class="status {_e(banner.kind)}"><strong>{_e(banner.title)}.</strong> {_e(banner.sentence)}</p>'
+
+    def put_on(page: str) -> str:
+        head, cut, rest = page.partition("</header>\n")
+        return f"{head}{cut}{block}\n{rest}" if cut else page.replace("<main>", f"<main>\n{block}", 1)
+
+    return dataclasses.replace(
+        report,
+        html=put_on(report.html),
+        mail_html=put_on(report.mail_html) if report.mail_html else "",
+        summary=report.summary | {"status": banner.kind},
+    )

@@ -178,6 +178,27 @@ LABELS = {
             "oförändrad inom felmarginalen"
         ),
         "unchanged": "Andelen onödig efterfrågan var oförändrad, {current}",
+        "too_few": (
+            "Andelen onödig efterfrågan var {current} mot {previous} förra veckan ({diff}), men {n_current} "
+            "kontakter den här veckan och {n_previous} förra är för få för att säga om den steg eller sjönk"
+        ),
+        "preliminary_title": "Preliminär",
+        "preliminary_in_progress": (
+            "Veckan pågår fortfarande. Siffrorna ändras när resten av veckans kontakter kommer in, "
+            "och rapporten skickas inte ut."
+        ),
+        "preliminary_short": (
+            "Exporterna når inte veckans slut, söndag {sunday}: {sources}. Siffrorna kan ändras när resten "
+            "kommer, och rapporten skickas inte ut förrän dess."
+        ),
+        "source_until": "{source} har rader till och med {day}",
+        "source_none": "{source} har inga rader för veckan",
+        "revised_title": "Reviderad",
+        "revised_sentence": (
+            "En sen leverans har ändrat veckans siffror mer än felmarginalen sedan rapporten skickades den {sent}. "
+            "Den här rapporten ersätter den."
+        ),
+        "subject_revised": "Reviderad: {subject}",
         "points_one": "procentenhet",
         "points_many": "procentenheter",
         "largest_increase": "störst ökning: {type} ({diff} {unit})",
@@ -318,6 +339,27 @@ LABELS = {
             "unchanged within the margin of error"
         ),
         "unchanged": "The share of avoidable demand was unchanged at {current}",
+        "too_few": (
+            "The share of avoidable demand was {current} against {previous} last week ({diff}), but {n_current} "
+            "inquiries this week and {n_previous} last week are too few to tell whether it rose or fell"
+        ),
+        "preliminary_title": "Preliminary",
+        "preliminary_in_progress": (
+            "The week is still in progress. The figures will change as the rest of the week's inquiries arrive, "
+            "and the report is not sent out."
+        ),
+        "preliminary_short": (
+            "The exports do not reach the end of the week, Sunday {sunday}: {sources}. The figures may change "
+            "when the rest arrives, and the report is not sent out until then."
+        ),
+        "source_until": "{source} has rows up to {day}",
+        "source_none": "{source} has no rows for the week",
+        "revised_title": "Revised",
+        "revised_sentence": (
+            "A late delivery has changed the week's figures by more than the margin of error since the report was "
+            "sent on {sent}. This report replaces it."
+        ),
+        "subject_revised": "Revised: {subject}",
         "points_one": "percentage point",
         "points_many": "percentage points",
         "largest_increase": "largest increase: {type} ({diff} {unit})",
@@ -498,13 +540,25 @@ def _plural(n: float, one: str, many: str, language: str) -> str:
     return text(one if abs(n) == 1 else many, language)
 
 
-def change_sentence(current: Mapping | None, previous: Mapping | None, language: str = "sv") -> str:
+# Below this many inquiries in either week, a change in the share is not put in words as a rise or
+# a fall: at 9 inquiries one more avoidable contact moves the share by 11 points.
+MIN_COMPARABLE_INQUIRIES = 30
+
+
+def change_sentence(
+    current: Mapping | None,
+    previous: Mapping | None,
+    language: str = "sv",
+    min_inquiries: int = MIN_COMPARABLE_INQUIRIES,
+) -> str:
     """One sentence a manager can repeat in a meeting, and that stays true when the change is noise.
 
     `current` and `previous` are the two weeks' rows of avoidable_demand_weekly (a pandas Series or
-    any mapping). A new share inside last week's 95 % interval is not called a rise or a fall,
-    whatever the point estimates say; the type named is the avoidable type whose count moved most
-    in the direction of the share (or in any direction when the share did not move).
+    any mapping). The share is said to rise or fall only when the two weeks' 95 % intervals do not
+    overlap: a new share inside last week's interval, or last week's inside this week's, is within
+    chance whatever the point estimates say. Under `min_inquiries` inquiries in either week the
+    sentence says there are too few to tell. The type named is the avoidable type whose count moved
+    most in the direction of the share (or in any direction when the share did not move).
     """
     check_language(language)
     if current is None or is_missing(_get(current, "avoidable_share")):
@@ -520,11 +574,13 @@ def change_sentence(current: Mapping | None, previous: Mapping | None, language:
         "previous": format_percent(previous["avoidable_share"], language),
         "diff": f"{format_signed(diff, language)} {unit}",
     }
-    low, high = _get(previous, "avoidable_share_low"), _get(previous, "avoidable_share_high")
-    inside = not is_missing(low) and not is_missing(high) and low <= float(current["avoidable_share"]) <= high
+    counts = [_get(row, "inquiries") for row in (current, previous)]
+    if any(not is_missing(n) and float(n) < min_inquiries for n in counts):
+        n_current, n_previous = (format_number(n, language) for n in counts)
+        return text("too_few", language, **values, n_current=n_current, n_previous=n_previous) + "."
     if diff == 0:
         sentence, direction = text("unchanged", language, **values), 0
-    elif inside:
+    elif not intervals_separate(current, previous):
         sentence, direction = text("within_margin", language, **values), 0
     elif diff > 0:
         sentence, direction = text("rose", language, **values), 1
@@ -533,6 +589,20 @@ def change_sentence(current: Mapping | None, previous: Mapping | None, language:
 
     mover = _largest_move(current, previous, direction, language)
     return f"{sentence}; {mover}." if mover else f"{sentence}."
+
+
+def intervals_separate(current: Mapping, previous: Mapping) -> bool:
+    """Whether the two weeks' 95 % intervals do not overlap; not when either interval is unknown."""
+    bounds = [_get(row, key) for row in (current, previous) for key in ("avoidable_share_low", "avoidable_share_high")]
+    if any(is_missing(bound) for bound in bounds):
+        return False
+    low, high, previous_low, previous_high = (float(bound) for bound in bounds)
+    return low > previous_high or high < previous_low
+
+
+def day_and_month(day: date, language: str) -> str:
+    """ "20 november" or "20 November": a day in the last weeks needs no year."""
+    return f"{day.day} {MONTHS[check_language(language)][day.month - 1]}"
 
 
 def _largest_move(current: Mapping, previous: Mapping, direction: int, language: str) -> str:

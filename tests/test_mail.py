@@ -218,6 +218,8 @@ def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):
         ("capacity_weekly", capacity),
     ):
         store.replace(name, frame)
+    for table, column in (("landed_contacts", "started_at"), ("landed_eservice", "submitted_at")):
+        store.replace(table, pd.DataFrame({column: pd.to_datetime(["2026-09-21 09:00", "2026-10-11 12:00"])}))
     processes = ProcessMap.default()
     processes.owners["bygglov"] = RECIPIENTS
     inbox = Inbox()
@@ -231,9 +233,10 @@ def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):
         controller.stop()
 
     assert first.week_start == date(2026, 10, 5)
-    assert [p.name for p in first.written] == ["bygglov.html"] and first.written[0].parent.name == "2026-W41"
-    assert (first.written[0].with_suffix(".csv")).is_file()
-    assert load_workbook(first.written[0].with_suffix(".xlsx")).sheetnames == ["Veckor", "Orsaker", "Kanaler"]
+    assert [p.name for p in first.written] == ["bygglov.html"] * 3  # every week, an archive
+    assert [p.parent.name for p in first.written] == ["2026-W39", "2026-W40", "2026-W41"]
+    assert all(p.with_suffix(".csv").is_file() for p in first.written)
+    assert load_workbook(first.written[-1].with_suffix(".xlsx")).sheetnames == ["Veckor", "Orsaker", "Kanaler"]
     assert (first.sent, first.unchanged, second.sent, second.unchanged) == (["bygglov"], 0, [], 1)
     assert len(inbox.envelopes) == 1 and sorted(inbox.envelopes[0].rcpt_tos) == sorted(RECIPIENTS)
     assert store.scalar(f"select count(*) from {DELIVERIES}") == 1
