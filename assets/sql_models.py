@@ -10,6 +10,7 @@ import dagster as dg
 
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import WarehouseResource
+from onodig.assets.table_metadata import table_metadata
 from onodig.warehouse.sql_models import (
     SqlModel,
     discover,
@@ -21,6 +22,9 @@ from onodig.warehouse.sql_models import (
 )
 
 GRAIN_CHECK = "grain_is_unique"
+# Who answers for a layer's tables: the data team for what cleans and links, the contact-centre
+# analysts for the marts they publish (README, "What it publishes"). Python assets name theirs where they are built.
+LAYER_OWNERS = {"staging": ["team:data"], "intermediate": ["team:data"], "marts": ["team:kundcenter"]}
 
 
 def _check_specs(model: SqlModel, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -57,6 +61,7 @@ def build_sql_asset(
                 group_name=model.layer,
                 description=model.description or f"SQL model {model.path.name}",
                 kinds={"sql"},
+                owners=LAYER_OWNERS[model.layer],
                 metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "grain": ", ".join(model.grain)},
             )
         ],
@@ -79,11 +84,12 @@ def build_sql_asset(
                 "rows": dg.MetadataValue.int(rows),
                 "rows_in_these_weeks": dg.MetadataValue.int(window_rows),
                 "weeks": f"{start} to {end} (exclusive)",
+                **table_metadata(store, model.name, rows),
             }
         else:
             rows = run_model(model, store)
             context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
-            metadata = {"rows": dg.MetadataValue.int(rows)}
+            metadata = {"rows": dg.MetadataValue.int(rows), **table_metadata(store, model.name, rows)}
         for title, query in model.summaries:
             frame = store.read(transpile(query, store.dialect))
             metadata[title] = dg.MetadataValue.md(
