@@ -296,6 +296,17 @@ def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value
 
 
+def test_table_pages_show_the_columns_as_each_warehouse_holds_them(run):
+    store, checked = run["store"], 0
+    for name in ("inquiries", "avoidable_demand_weekly", "ingest_manifest", "int_root_causes", "process_map"):
+        key = next(k for k in {e.asset_key for e in run["first"].all_events if e.asset_key} if k.path[-1] == name)
+        schema = materialization_metadata(run["first"], *key.path, latest=True)["dagster/column_schema"].value
+        assert [column.name for column in schema.columns] == store.columns(name), name
+        assert all(column.type for column in schema.columns), name
+        checked += 1
+    assert checked == 5
+
+
 def test_one_report_per_process_in_the_outbox(run):
     processes = set(run["store"].read("select distinct process from avoidable_demand_weekly")["process"])
     pages = sorted(run["outbox"].glob("*-W*/*.html"))
