@@ -13,6 +13,7 @@ import pandas as pd
 from onodig.assets.table_metadata import ROW_COUNT
 from onodig.reports.asset_pages import (
     formatted,
+    latest_week,
     partition_figures,
     process_table,
     root_cause_table,
@@ -78,6 +79,7 @@ def weekly_page(store: Warehouse, language: str) -> dict:
     names = process_names(store)
     return {
         "trend_chart": _png(trend_chart(weekly, names, language), "avoidable share per process, 12 weeks"),
+        "latest_week": latest_week(weekly, language),
         "latest_week_by_process": table_value(process_table(weekly, names, language)),
         "share_by_week": table_value(share_by_week_table(weekly, names, language)),
     }

@@ -10,7 +10,7 @@ causes and levers named in the page's language), not raw query output.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -39,6 +39,7 @@ HEADERS = {
     "sv": {
         "process": "Process",
         "week": "Vecka",
+        "monday": "Måndag",
         "inquiries": "Förfrågningar",
         "share": "Andel onödig",
         "interval": "95 % intervall",
@@ -57,6 +58,7 @@ HEADERS = {
     "en": {
         "process": "Process",
         "week": "Week",
+        "monday": "Monday",
         "inquiries": "Inquiries",
         "share": "Avoidable share",
         "interval": "95% interval",
@@ -80,10 +82,16 @@ def _week(value) -> date:
 
 
 def week_label(week_start: date, language: str) -> str:
-    """ "v. 47 (2026-11-16)": the week as people say it, and its Monday as a date."""
+    """ "v. 47 2026, 2026-11-16 – 2026-11-22": the week as people say it, and its days as dates."""
     year, week = iso_week(week_start)
-    prefix = "v." if language == "sv" else "W"
-    return f"{prefix} {week} {year} ({week_start.isoformat()})"
+    prefix = "v." if language == "sv" else "Week"
+    return f"{prefix} {week} {year}, {week_start.isoformat()} – {(week_start + timedelta(days=6)).isoformat()}"
+
+
+def latest_week(weekly: pd.DataFrame, language: str = "sv") -> str:
+    """The week the process table is about (its rows would otherwise each repeat it)."""
+    data = last_weeks(weekly)
+    return week_label(max(data["week_start"]), check_language(language)) if len(data) else ""
 
 
 def partition_figures(weekly: pd.DataFrame) -> dict[date, dict[str, float | int]]:
@@ -145,7 +153,6 @@ def process_table(weekly: pd.DataFrame, names: dict[str, str], language: str = "
         rows.append(
             {
                 words["process"]: names.get(process, process),
-                words["week"]: week_label(latest, language),
                 words["inquiries"]: format_number(now["inquiries"] if now is not None else 0, language),
                 words["share"]: format_percent(now["avoidable_share"] if now is not None else None, language, 1),
                 words["interval"]: (
@@ -176,7 +183,8 @@ def share_by_week_table(weekly: pd.DataFrame, names: dict[str, str], language: s
     pivot = data.pivot(index="week_start", columns="process", values="avoidable_share").sort_index()
     return [
         {
-            words["week"]: week_label(week, language),
+            words["week"]: str(iso_week(week)[1]),
+            words["monday"]: week.isoformat(),
             **{names.get(p, p): format_percent(pivot.at[week, p], language, 1) for p in pivot.columns},
         }
         for week in pivot.index
@@ -212,9 +220,9 @@ def root_cause_table(causes: pd.DataFrame, names: dict[str, str], language: str 
 
 
 def formatted(frame: pd.DataFrame, language: str = "sv") -> list[dict[str, str]]:
-    """Any summary query's rows as text a reader takes in: whole numbers with thousands separated,
-    columns named for a share (``share``, ``headroom``) in per cent, dates as dates, other
-    decimals to two places."""
+    """Any summary query's rows as text a reader takes in: whole numbers with thousands separated
+    (also when the database sums counts into a float), columns named for a share (``share``,
+    ``headroom``) in per cent, dates as dates, other decimals to two places."""
     check_language(language)
 
     def cell(column: str, value) -> str:
@@ -226,7 +234,7 @@ def formatted(frame: pd.DataFrame, language: str = "sv") -> list[dict[str, str]]
             return str(value)
         if any(word in column for word in ("share", "headroom")):
             return format_percent(value, language, 1)
-        if pd.api.types.is_integer(value):
+        if pd.api.types.is_integer(value) or float(value).is_integer():  # a SUM of counts may come back as a float
             return format_number(value, language)
         return format_number(value, language, 2)
 

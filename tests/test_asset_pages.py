@@ -96,9 +96,12 @@ def test_the_latest_weekly_page_has_a_chart_and_readable_tables(pages):
     assert shown == set(processes.set_index("process").loc[sorted(in_mart), "name"])
     for row in rows:
         assert row["Andel onödig"].endswith(" %") and "e+" not in row["Förfrågningar"]
-        assert " 00:00:00" not in row["Vecka"] and row["Vecka"].startswith("v. ")
-    weeks = [record.data["Vecka"] for record in metadata["share_by_week"].value.records]
-    assert len(weeks) == len(set(weeks)) >= 3
+    last = max(pd.to_datetime(pages["store"].read("select week_start from avoidable_demand_weekly")["week_start"]))
+    assert metadata["latest_week"].value.startswith("v. ") and last.date().isoformat() in metadata["latest_week"].value
+    mondays = [record.data["Måndag"] for record in metadata["share_by_week"].value.records]
+    assert len(mondays) == len(set(mondays)) >= 3 and mondays[-1] == last.date().isoformat()  # dates, no 00:00:00
+    for record in metadata["demand_mix_all_weeks"].value.records:  # summed counts read as counts, not 29,00
+        assert all(value.replace(" ", "").isdigit() for name, value in record.data.items() if name != "process")
     assert not any(
         isinstance(value, dg.MarkdownMetadataValue) for name, value in metadata.items() if name != "trend_chart"
     )
