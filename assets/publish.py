@@ -9,6 +9,7 @@ import pandas as pd
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.reports.charts import share_chart
+from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
 
@@ -18,13 +19,14 @@ REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
 @dg.asset(
     key=REPORTS_KEY,
     group_name="reports",
-    kinds={"html", "csv"},
+    kinds={"html", "xlsx", "csv"},
     owners=["team:kundcenter"],
-    deps=[*(dg.AssetKey(["marts", name]) for name in MARTS), dg.AssetKey(["classifier", AUDIT])],
+    deps=[*(dg.AssetKey(["marts", name]) for name in (*MARTS, REPEATS)), dg.AssetKey(["classifier", AUDIT])],
     description="The process owner's weekly report, one per process: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
-    "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox. Sent by SMTP "
-    "to the owners listed in processes.yaml when SMTP is configured.",
+    "cost, and what changed since last week, with example inquiries per top cause, channels and repeat contacts, as "
+    "a self-contained HTML page, an xlsx and a CSV in the outbox. Sent by SMTP to the owners listed in processes.yaml "
+    "when SMTP is configured (charts inline by Content-ID, the page, xlsx and CSV attached).",
 )
 def process_reports(
     context: dg.AssetExecutionContext,

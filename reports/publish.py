@@ -18,6 +18,7 @@ import pandas as pd
 from onodig.demand.processes import PROCESS_KEY, ProcessMap
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.load import staged_table
+from onodig.reports.evidence import read_evidence
 from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
 from onodig.reports.render import Report, build_report
 from onodig.warehouse import Warehouse
@@ -127,6 +128,7 @@ def publish_reports(
     done = Publication(latest, weekly, missing=missing_exports(store))
     deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
     audit = audit_in_use(store)
+    evidence = read_evidence(store, latest)
     sent = []
     for process in sorted(weekly["process"].unique()):
         report = build_report(
@@ -139,11 +141,13 @@ def publish_reports(
             language=language,
             missing_exports=done.missing,
             audit=audit,
+            **evidence.for_process(process),
         )
         html_path, csv_path = report_paths(outbox, report)
         html_path.parent.mkdir(parents=True, exist_ok=True)
         html_path.write_text(report.html, encoding="utf-8")
         csv_path.write_text(report.csv, encoding="utf-8")
+        html_path.with_suffix(".xlsx").write_bytes(report.xlsx)
         done.written.append(html_path)
         recipients = processes.owners.get(process, [])
         if smtp is None or not recipients:

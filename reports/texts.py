@@ -191,6 +191,55 @@ LABELS = {
         ),
         "plain_attachment": "Siffrorna finns i bifogad CSV-fil.",
         "missing": "–",
+        "definition_heading": "Vad är onödig efterfrågan?",
+        "definition": (
+            "Onödig efterfrågan är kontakter som inte hade behövts om kommunen hade informerat, gjort klart "
+            "eller frågat rätt första gången: frågor om fakturor och ärenden som redan finns, kompletteringar, "
+            "samma sak en gång till och frågor om handläggningstid. Resten är värdeefterfrågan, det kommunen "
+            "finns till för."
+        ),
+        "trend_none": "Ingen data de senaste {weeks} veckorna.",
+        "year_heading": "Hittills i år, {year}",
+        "year_sentence": (
+            "Vecka {first}–{last}: {inquiries} kontakter, varav {avoidable} var onödig efterfrågan ({share}). "
+            "Onödig efterfrågan tog {hours} timmar."
+        ),
+        "year_none": "Inga kontakter hittills i år.",
+        "mix_none": "Inga kontakter vecka {week}.",
+        "channels_heading": "Kontakter per kanal, vecka {week}",
+        "col_channel": "Kanal",
+        "col_avoidable": "Onödiga",
+        "col_share": "Andel onödiga",
+        "no_channels": "Inga kontakter den här veckan.",
+        "channel_phone": "Telefon",
+        "channel_email": "E-post",
+        "channel_chat": "Chatt",
+        "channel_visit": "Besök",
+        "channel_eservice": "E-tjänst",
+        "repeats_heading": "Upprepade kontakter",
+        "repeats_sentence": (
+            "{repeats} av {identified} kontakter från identifierade invånare ({rate}) kom från någon som hört av "
+            "sig om samma verksamhet de senaste {days} dagarna, i vilken kanal som helst."
+        ),
+        "repeats_average": "Genomsnitt de senaste {weeks} veckorna: {rate}.",
+        "no_repeats": "Inga kontakter från identifierade invånare den här veckan.",
+        "examples_label": "Exempel på kontakter (maskerade)",
+        "footer_files": "Skapad av onodig. Siffrorna finns också som Excel-fil (xlsx) och CSV.",
+        "plain_causes": "Vanligaste orsakerna:",
+        "plain_cause": "- {cause}: {inquiries} kontakter, {hours} timmar. Åtgärd: {lever}",
+        "plain_attachments": "Rapporten är bifogad som HTML-sida och siffrorna som Excel-fil (xlsx) och CSV.",
+        "xl_sheet_weeks": "Veckor",
+        "xl_sheet_causes": "Orsaker",
+        "xl_sheet_channels": "Kanaler",
+        "xl_week_start": "Veckan börjar",
+        "xl_week": "Vecka",
+        "xl_corrected": "Korrigerad andel",
+        "xl_share_low": "Intervall, lägst",
+        "xl_share_high": "Intervall, högst",
+        "xl_hours": "Timmar",
+        "xl_avoidable_hours": "Timmar onödig efterfrågan",
+        "xl_avoidable_fte": "Heltidstjänster onödig efterfrågan",
+        "xl_repeat_rate": "Andel upprepade kontakter",
     },
     "en": {
         "report_title": "Avoidable demand",
@@ -282,6 +331,55 @@ LABELS = {
         ),
         "plain_attachment": "The figures are in the attached CSV file.",
         "missing": "–",
+        "definition_heading": "What is avoidable demand?",
+        "definition": (
+            "Avoidable (failure) demand is contact that would not have been needed had the municipality informed, "
+            "finished or asked right the first time: questions about existing invoices and cases, completions, the "
+            "same thing again, and questions about processing times. The rest is value demand, what the "
+            "municipality is there for."
+        ),
+        "trend_none": "No data in the last {weeks} weeks.",
+        "year_heading": "The year so far, {year}",
+        "year_sentence": (
+            "Weeks {first}–{last}: {inquiries} inquiries, {avoidable} of them avoidable demand ({share}). "
+            "Avoidable demand took {hours} hours."
+        ),
+        "year_none": "No inquiries so far this year.",
+        "mix_none": "No inquiries in week {week}.",
+        "channels_heading": "Inquiries by channel, week {week}",
+        "col_channel": "Channel",
+        "col_avoidable": "Avoidable",
+        "col_share": "Avoidable share",
+        "no_channels": "No inquiries this week.",
+        "channel_phone": "Phone",
+        "channel_email": "E-mail",
+        "channel_chat": "Chat",
+        "channel_visit": "Visit",
+        "channel_eservice": "E-service",
+        "repeats_heading": "Repeat contacts",
+        "repeats_sentence": (
+            "{repeats} of {identified} inquiries from identified citizens ({rate}) came from someone who had been in "
+            "touch about the same process in the last {days} days, on any channel."
+        ),
+        "repeats_average": "Average over the last {weeks} weeks: {rate}.",
+        "no_repeats": "No inquiries from identified citizens this week.",
+        "examples_label": "Example inquiries (masked)",
+        "footer_files": "Made by onodig. The figures are also available as an Excel file (xlsx) and CSV.",
+        "plain_causes": "Top root causes:",
+        "plain_cause": "- {cause}: {inquiries} inquiries, {hours} hours. Lever: {lever}",
+        "plain_attachments": "The report is attached as an HTML page, the figures as an Excel file (xlsx) and CSV.",
+        "xl_sheet_weeks": "Weeks",
+        "xl_sheet_causes": "Root causes",
+        "xl_sheet_channels": "Channels",
+        "xl_week_start": "Week starts",
+        "xl_week": "Week",
+        "xl_corrected": "Corrected share",
+        "xl_share_low": "Interval, low",
+        "xl_share_high": "Interval, high",
+        "xl_hours": "Hours",
+        "xl_avoidable_hours": "Hours of avoidable demand",
+        "xl_avoidable_fte": "Full-time staff on avoidable demand",
+        "xl_repeat_rate": "Share of repeat contacts",
     },
 }
 
