@@ -8,6 +8,7 @@ import pandas as pd
 
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
+from onodig.reports.alerts_section import TABLES as TREND_TABLES
 from onodig.reports.charts import share_chart
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
@@ -20,7 +21,11 @@ REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
     group_name="reports",
     kinds={"html", "csv"},
     owners=["team:kundcenter"],
-    deps=[*(dg.AssetKey(["marts", name]) for name in MARTS), dg.AssetKey(["classifier", AUDIT])],
+    deps=[
+        *(dg.AssetKey(["marts", name]) for name in MARTS),
+        *(dg.AssetKey(["trends", name]) for name in TREND_TABLES),
+        dg.AssetKey(["classifier", AUDIT]),
+    ],
     description="The process owner's weekly report, one per process: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
     "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox. Sent by SMTP "

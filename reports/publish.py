@@ -18,6 +18,7 @@ import pandas as pd
 from onodig.demand.processes import PROCESS_KEY, ProcessMap
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.load import staged_table
+from onodig.reports.alerts_section import Trends
 from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
 from onodig.reports.render import Report, build_report
 from onodig.warehouse import Warehouse
@@ -127,6 +128,7 @@ def publish_reports(
     done = Publication(latest, weekly, missing=missing_exports(store))
     deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
     audit = audit_in_use(store)
+    trends = Trends.read(store)
     sent = []
     for process in sorted(weekly["process"].unique()):
         report = build_report(
@@ -139,6 +141,7 @@ def publish_reports(
             language=language,
             missing_exports=done.missing,
             audit=audit,
+            sections=(trends.section(process, latest, language),),
         )
         html_path, csv_path = report_paths(outbox, report)
         html_path.parent.mkdir(parents=True, exist_ok=True)

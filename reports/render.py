@@ -108,6 +108,7 @@ def build_report(
     top_causes: int = 5,
     missing_exports: tuple[str, ...] = (),
     audit: dict | None = None,
+    sections: tuple = (),
 ) -> Report:
     """Build the report for `week_start` (default: the latest week in `weekly`).
 
@@ -118,6 +119,7 @@ def build_report(
     ``missing_exports`` names the landing sources not delivered yet: the page says what it lacks.
     `audit` is the ``classifier_audit`` row of the model in use (``audited``, ``accuracy``,
     ``accuracy_low``, ``accuracy_high``, ``test_accuracy``): the notes say how right the model is.
+    ``sections`` are parts built elsewhere (``.html``, ``.text``), shown after what changed.
     """
     check_language(language)
     if weeks < 1:
@@ -147,7 +149,8 @@ def build_report(
     week_capacity = _row_for(capacity, reported)
     causes = top_root_causes(root_causes[root_causes["week_start"] == reported], top_causes)
     summary = _summary(process_name, current, week_capacity, sentence) | {"missing_exports": missing}
-    page = _page(process_name, reported, language, shown, current, week_capacity, causes, summary, audit)
+    summary["sections_text"] = "\n\n".join(section.text for section in sections if section.text)
+    page = _page(process_name, reported, language, shown, current, week_capacity, causes, summary, audit, sections)
     return Report(process, reported, language, page, weekly_csv(process, shown, capacity), summary)
 
 
@@ -280,6 +283,7 @@ def _page(
     causes: pd.DataFrame,
     summary: dict,
     audit: dict | None = None,
+    sections: tuple = (),
 ) -> str:
     _, week = iso_week(reported)
     share_alt = text(
@@ -300,6 +304,7 @@ def _page(
 <h2>{_e(text("change_heading", language))}</h2>
 <p class="change">{_e(summary["change_sentence"])}</p>
 </section>
+{"".join(section.html for section in sections)}
 <section>
 <h2>{_e(text("share_heading", language))}</h2>
 {_img(share_chart(shown, language), share_alt)}
