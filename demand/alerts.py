@@ -110,7 +110,7 @@ def tests_of_week(weekly: pd.DataFrame, week: date, settings: AlertSettings) -> 
             column = f"n_{demand_type}"
             count = int(now[column])
             mean = float(trailing[column].mean())
-            if max(mean, count) < settings.min_expected or mean <= 0:
+            if mean < settings.min_expected or mean <= 0:
                 continue
             rows.append(
                 {

@@ -164,6 +164,7 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
             "p_value": p_value,
             "demand_types": ", ".join(f"{t} {n}" for t, n in sorted(types.items(), key=lambda i: (-i[1], i[0]))),
             "examples": "\n".join(examples),
+            "match_words": {word for pair in keywords[topic] for word in pair},
         }
         out.append(TopicCandidate(row, p_value))
     return out
@@ -245,7 +246,8 @@ def emerging_topics(
                 and row["inquiries"] >= settings.min_inquiries
                 and row["growth"] >= settings.min_growth
             ):
-                rows.append({"process": process, **row, "threshold": threshold, "name": _name(row, process, names)})
+                name = _name(row.pop("match_words"), process, names)
+                rows.append({"process": process, **row, "threshold": threshold, "name": name})
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     frame = pd.DataFrame(rows)[COLUMNS]
@@ -260,10 +262,10 @@ def _unique_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _name(row: dict, process: str, names: TopicNames | None) -> str:
+def _name(words: set[str], process: str, names: TopicNames | None) -> str:
+    """The name analysts gave a topic whose keywords (all it is matched with) hold theirs."""
     if names is None or not names.topics:
         return ""
-    words = set(row["keywords"].split(", "))
     match = names.first_match(words, process)
     return match.name if match else ""
 
