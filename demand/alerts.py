@@ -45,6 +45,22 @@ COLUMNS = [
     "trailing_weeks",
     "reason",
 ]
+DTYPES = {
+    "alert_id": "string",
+    "process": "string",
+    "week_start": "datetime64[us]",
+    "demand_type": "string",
+    "measure": "string",
+    "observed": "float64",
+    "expected": "float64",
+    "direction": "string",
+    "p_value": "float64",
+    "threshold": "float64",
+    "alert": "bool",
+    "mover_rank": "Int64",
+    "trailing_weeks": "int64",
+    "reason": "string",
+}
 
 
 def poisson_rate_test(count: int, earlier: int, weeks: int) -> float:
@@ -132,7 +148,7 @@ def demand_alerts(weekly: pd.DataFrame, weeks: Iterable[date], settings: AlertSe
     weeks and their trailing weeks. One row per process, week, demand type (empty: the share) that
     alerts or is among the week's ``top_movers`` most surprising departures."""
     if weekly.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=COLUMNS).astype(DTYPES)
     weekly = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]).dt.date)
     rows = []
     for week in sorted(set(weeks)):
@@ -167,7 +183,6 @@ def demand_alerts(weekly: pd.DataFrame, weeks: Iterable[date], settings: AlertSe
                 }
             )
     if not rows:
-        return pd.DataFrame(columns=COLUMNS)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["mover_rank"] = frame["mover_rank"].astype("Int64")
+        return pd.DataFrame(columns=COLUMNS).astype(DTYPES)
+    frame = pd.DataFrame(rows, columns=COLUMNS).astype(DTYPES)
     return frame.sort_values(["week_start", "process", "demand_type"], ignore_index=True)

@@ -49,6 +49,23 @@ COLUMNS = [
     "demand_types",
     "examples",
 ]
+# the table's types whether or not a week has topics: an empty first window must not make them text
+DTYPES = {
+    "process": "string",
+    "week_start": "datetime64[us]",
+    "topic_id": "string",
+    "keywords": "string",
+    "name": "string",
+    "inquiries": "int64",
+    "previous_inquiries": "float64",
+    "previous_weeks": "int64",
+    "expected": "float64",
+    "growth": "float64",
+    "p_value": "float64",
+    "threshold": "float64",
+    "demand_types": "string",
+    "examples": "string",
+}
 NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
 EXAMPLE_CHARS = 240
 _SPACE = re.compile(r"\s+")
@@ -226,7 +243,7 @@ def emerging_topics(
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
-        return pd.DataFrame(columns=COLUMNS)
+        return _typed(pd.DataFrame(columns=COLUMNS))
     docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text"]].copy()
     docs["week_start"] = weeks_of(docs["occurred_at"])
     docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
@@ -249,10 +266,13 @@ def emerging_topics(
                 name = _name(row.pop("match_words"), process, names)
                 rows.append({"process": process, **row, "threshold": threshold, "name": name})
     if not rows:
-        return pd.DataFrame(columns=COLUMNS)
-    frame = pd.DataFrame(rows)[COLUMNS]
-    frame = _unique_ids(frame)
-    return frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True)
+        return _typed(pd.DataFrame(columns=COLUMNS))
+    frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
+    return _typed(frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(DTYPES)
 
 
 def _unique_ids(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,5 +18,5 @@ def replace_weeks(store: Warehouse, table: str, frame: pd.DataFrame, start: date
             conn.exec_driver_sql(f'delete from "{table}" where {in_window("week_start", start, end)}')
     if store.has_table(table) and frame.empty:
         return int(store.scalar(f'select count(*) from "{table}"'))
-    store.append(table, frame)
+    store.append(table, frame)  # the frame's own types: an empty one creates the table all the same
     return int(store.scalar(f'select count(*) from "{table}"'))

@@ -76,6 +76,12 @@ def world(root: Path, config: GeneratorConfig) -> dict:
     return {"inquiries": inquiries, "weekly": weekly, "weeks": sorted(weekly["week_start"].unique())}
 
 
+def dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """``week_start`` as dates, to compare with the generator's Mondays (the tables hold timestamps)."""
+    assert str(frame["week_start"].dtype).startswith("datetime64")
+    return frame.assign(week_start=frame["week_start"].dt.date)
+
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> dict:
     config = GeneratorConfig(
@@ -93,8 +99,8 @@ def planted(tmp_path_factory) -> dict:
     inquiries = found["inquiries"]
     new = inquiries[~inquiries["inquiry_id"].isin(unplanted) & (inquiries["process"] == "va_avfall")]
     found["planted_texts"] = [" ".join(t.split()) for t in new["text"]]
-    found["topics"] = emerging_topics(found["inquiries"], found["weeks"], SETTINGS.topics)
-    found["alerts"] = demand_alerts(found["weekly"], found["weeks"], SETTINGS.alerts)
+    found["topics"] = dated(emerging_topics(found["inquiries"], found["weeks"], SETTINGS.topics))
+    found["alerts"] = dated(demand_alerts(found["weekly"], found["weeks"], SETTINGS.alerts))
     return found
 
 
@@ -147,7 +153,7 @@ def test_other_emerging_topics_are_few(planted):
 def test_the_same_inquiries_give_the_same_topics(planted):
     weeks = [START + timedelta(weeks=TOPIC_WEEK)]
     shuffled = planted["inquiries"].sample(frac=1.0, random_state=1)
-    again = emerging_topics(shuffled, weeks, SETTINGS.topics)
+    again = dated(emerging_topics(shuffled, weeks, SETTINGS.topics))
     before = planted["topics"][planted["topics"]["week_start"].isin(weeks)].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.reset_index(drop=True), before)
 
@@ -176,7 +182,7 @@ def test_every_tested_week_lists_its_top_movers_in_order(planted):
 
 
 def test_a_stable_history_raises_almost_no_alerts_and_no_emerging_topics(stable):
-    alerts = demand_alerts(stable["weekly"], stable["weeks"], SETTINGS.alerts)
+    alerts = dated(demand_alerts(stable["weekly"], stable["weeks"], SETTINGS.alerts))
     tested_weeks = alerts["week_start"].nunique()
     process_weeks = len(stable["weekly"][stable["weekly"]["week_start"].isin(set(alerts["week_start"]))])
     assert tested_weeks >= 8 and process_weeks >= 60
@@ -377,3 +383,18 @@ def test_onodig_generate_plants_a_topic_and_a_jump(tmp_path):
     assert len(jump) > 0 and set(jump["demand_type"]) <= {"case_status"}
     assert main([*common, "--plant-topic", "nothing"]) == 2
     assert main([*common, "--plant-jump", "forskola:case_status:99"]) == 2
+
+
+def test_a_window_written_twice_or_first_empty_gives_the_same_table(planted, warehouse):
+    from onodig.demand.weekly_tables import replace_weeks
+
+    found = demand_alerts(planted["weekly"], planted["weeks"], SETTINGS.alerts)
+    first, end = START, START + timedelta(weeks=8)
+    replace_weeks(warehouse, "demand_alerts", found.head(0), first, end)  # a first run with nothing to say
+    replace_weeks(warehouse, "demand_alerts", found, first, end)
+    once = warehouse.read("select * from demand_alerts order by alert_id")
+    assert replace_weeks(warehouse, "demand_alerts", found, first, end) == len(found) == len(once)
+    pd.testing.assert_frame_equal(warehouse.read("select * from demand_alerts order by alert_id"), once)
+    later = found[pd.to_datetime(found["week_start"]).dt.date >= START + timedelta(weeks=7)]
+    replace_weeks(warehouse, "demand_alerts", later, START + timedelta(weeks=7), end)
+    assert len(warehouse.read("select * from demand_alerts")) == len(found)  # other weeks untouched
