@@ -107,6 +107,8 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
         print(f"failed steps: {', '.join(outcome.failed_steps)}", file=stream)
     if outcome.failed_checks:
         print(f"failed checks: {', '.join(outcome.failed_checks)}", file=stream)
+    if outcome.warnings:
+        print(f"checks that warn (see demand_alerts): {', '.join(outcome.warnings)}", file=stream)
     return outcome.success
 
 
