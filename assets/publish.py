@@ -14,6 +14,7 @@ from onodig.assets.coverage import COVERAGE_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.assets.table_metadata import written_beside
+from onodig.reports.alerts_section import TABLES as TREND_TABLES
 from onodig.reports.charts import share_chart
 from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
@@ -24,7 +25,7 @@ DELIVERIES_KEY = dg.AssetKey(["reports", DELIVERIES])
 DESCRIPTION = (
     "The process owner's weekly report, one per process and week: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
-    "cost, and what changed since last week, with example inquiries per top cause, channels and repeat contacts, as "
+    "cost, and what changed since last week (with the week's demand alerts and emerging contact reasons), with example inquiries per top cause, channels and repeat contacts, as "
     "a self-contained HTML page, an xlsx and a CSV in the outbox (outbox/<ISO week>/<process>.html: every week, an "
     "archive). Sent by SMTP to the owners listed in processes.yaml when SMTP is configured (charts inline by "
     "Content-ID, the page, xlsx and CSV attached), for the newest week the contact and e-service exports cover only; "
@@ -41,6 +42,7 @@ def build_reports_asset(weeks: dg.WeeklyPartitionsDefinition) -> dg.AssetsDefini
         owners=["team:kundcenter"],
         deps=[
             *(dg.AssetKey(["marts", name]) for name in (*MARTS, REPEATS)),
+            *(dg.AssetKey(["trends", name]) for name in TREND_TABLES),
             dg.AssetKey(["classifier", AUDIT]),
             COVERAGE_KEY,
         ],

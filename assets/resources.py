@@ -12,6 +12,8 @@ from onodig.classifiers.settings import DEFAULT_CONFIG, load_config
 from onodig.classifiers.training import ModelArtefact, load_or_train
 from onodig.demand.corrections import AUDIT_FILE, CORRECTIONS_FILE, Corrections, read_corrections
 from onodig.demand.processes import BadProcessMap, ProcessMap
+from onodig.demand.topic_names import BadTopicNames, TopicNames
+from onodig.demand.trend_settings import BadTrendSettings, TrendSettings
 from onodig.privacy import Pseudonymiser
 from onodig.reports.mail import SmtpSettings
 from onodig.warehouse import Warehouse
@@ -46,6 +48,20 @@ class LandingResource(dg.ConfigurableResource):
             return ProcessMap.for_landing(self.root)
         except BadProcessMap as exc:
             raise dg.Failure(str(exc).splitlines()[0]) from None
+
+    def trends(self) -> TrendSettings:
+        """The trend watch's settings: the built-in trends.yaml with the landing folder's laid over it."""
+        try:
+            return TrendSettings.for_landing(self.root)
+        except BadTrendSettings as exc:
+            raise dg.Failure(str(exc)) from None
+
+    def topic_names(self) -> TopicNames:
+        """The topics analysts have named in the landing folder's topics.yaml (none without one)."""
+        try:
+            return TopicNames.for_landing(self.root)
+        except BadTopicNames as exc:
+            raise dg.Failure(str(exc)) from None
 
     def corrections(self) -> Corrections:
         """Analysts' corrections (``inquiry_id;demand_type``); later lines win, unknown types are ignored."""

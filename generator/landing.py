@@ -52,6 +52,27 @@ COLUMNS = {
 TRUTH_COLUMNS = ["inquiry_id", "source", "process", "demand_type", "occurred_at", "expect"]
 
 
+@dataclass(frozen=True)
+class PlantedTopic:
+    """A new contact reason: ``per_week`` contacts a week in its process, for ``weeks`` weeks from
+    week ``first_week`` (0 is the first generated week), in texts from ``planted_topics``."""
+
+    name: str
+    first_week: int
+    weeks: int = 2
+    per_week: int = 20
+
+
+@dataclass(frozen=True)
+class PlantedJump:
+    """One demand type's contacts in one process-week multiplied by ``factor``."""
+
+    process: str
+    demand_type: str
+    week: int
+    factor: float = 3.0
+
+
 @dataclass
 class GeneratorConfig:
     weeks: int = 12
@@ -63,12 +84,59 @@ class GeneratorConfig:
     # re-submissions of recent e-service applications on the Monday and Tuesday after the last week:
     # exports end on a Sunday, but a submission system delivers what came in since
     stragglers: int = 0
+    planted_topics: tuple[PlantedTopic, ...] = ()
+    planted_jumps: tuple[PlantedJump, ...] = ()
 
 
 @dataclass
 class Citizen:
     pnr: str
     cases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # process -> case refs
+
+
+class BadPlanting(ValueError):
+    """A ``--plant-topic`` or ``--plant-jump`` that names nothing the generator knows."""
+
+
+def planted_topic(spec: str, weeks: int, phrases: dict | None = None) -> PlantedTopic:
+    """``NAME`` or ``NAME:FIRST_WEEK`` (0-based; default: the last two weeks) as a :class:`PlantedTopic`."""
+    known = sorted((phrases or load_phrases())["planted_topics"])
+    name, _, first = spec.partition(":")
+    if name not in known:
+        raise BadPlanting(f"--plant-topic: unknown topic {name!r} (known: {', '.join(known)})")
+    start = _week_number(first, max(0, weeks - 2), weeks, "--plant-topic")
+    return PlantedTopic(name, start)
+
+
+def planted_jump(spec: str, weeks: int) -> PlantedJump:
+    """``PROCESS:TYPE[:WEEK[:FACTOR]]`` (week 0-based, default the last; factor default 3) as a :class:`PlantedJump`."""
+    parts = spec.split(":")
+    processes = {p.key: p for p in PROCESSES}
+    if len(parts) < 2 or len(parts) > 4 or parts[0] not in processes:
+        raise BadPlanting(
+            f"--plant-jump: expected PROCESS:TYPE[:WEEK[:FACTOR]] with a process of {', '.join(processes)} (got {spec!r})"
+        )
+    types = [*AVOIDABLE_MIX, "value_demand"]
+    if not processes[parts[0]].invoice_type:
+        types.remove("invoice_status")
+    if parts[1] not in types:
+        raise BadPlanting(f"--plant-jump: {parts[0]} has no demand type {parts[1]!r} (one of {', '.join(types)})")
+    week = _week_number(parts[2] if len(parts) > 2 else "", weeks - 1, weeks, "--plant-jump")
+    try:
+        factor = float(parts[3]) if len(parts) > 3 else 3.0
+    except ValueError:
+        factor = 0.0
+    if not 1.0 < factor <= 20.0:
+        raise BadPlanting(f"--plant-jump: the factor must be a number above 1 and at most 20 (got {parts[3]!r})")
+    return PlantedJump(parts[0], parts[1], week, factor)
+
+
+def _week_number(text: str, default: int, weeks: int, option: str) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or int(text) >= weeks:
+        raise BadPlanting(f"{option}: the week must be a number from 0 to {weeks - 1} (got {text!r})")
+    return int(text)
 
 
 def load_phrases(path: Path | None = None) -> dict:
@@ -210,10 +278,16 @@ class _World:
         return datetime.combine(day, datetime.min.time()) + timedelta(minutes=minutes)
 
     def text_for(
-        self, label: str, spec: ProcessSpec, channel: str, slots: dict[str, str], citizen: Citizen | None
+        self,
+        label: str,
+        spec: ProcessSpec,
+        channel: str,
+        slots: dict[str, str],
+        citizen: Citizen | None,
+        phrases: dict | None = None,
     ) -> str:
         style = "note" if channel in ("phone", "visit") else "message"
-        pool = self.phrases["texts"][label][spec.key][style]
+        pool = (phrases or self.phrases["texts"][label][spec.key])[style]
         phrase = fill_slots(self.rng.choice(pool), slots)
         return add_noise(dress(phrase, channel, self.rng, citizen.pnr if citizen else None), self.rng, channel)
 
@@ -227,11 +301,11 @@ class _World:
             "street": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 60)}",
         }
 
-    def contact(self, spec: ProcessSpec, day: date) -> None:
+    def contact(self, spec: ProcessSpec, day: date, label: str | None = None) -> None:
         rng = self.rng
         avoidable = rng.random() < spec.avoidable_share
         mix = {k: v for k, v in AVOIDABLE_MIX.items() if spec.invoice_type or k != "invoice_status"}
-        label = _weighted(rng, mix) if avoidable else "value_demand"
+        label = label or (_weighted(rng, mix) if avoidable else "value_demand")
         channel = _weighted(rng, CHANNEL_MIX)
         at = self.when(day, channel)
         citizen = rng.choice(self.citizens) if label == "processing_time" or rng.random() > 0.08 else None
@@ -292,13 +366,13 @@ class _World:
         )
         return ref
 
-    def add_contact(self, spec, label, at, citizen, case_ref, invoice_ref, amount, channel=None) -> None:
+    def add_contact(self, spec, label, at, citizen, case_ref, invoice_ref, amount, channel=None, phrases=None) -> None:
         rng = self.rng
         channel = channel or _weighted(rng, CHANNEL_MIX)
         self.contact_seq += 1
         cid = f"C{self.contact_seq:07d}"
         slots = self.slots(at, case_ref, invoice_ref, amount)
-        text = self.text_for(label, spec, channel, slots, citizen)
+        text = self.text_for(label, spec, channel, slots, citizen, phrases)
         handled = int(rng.lognormvariate(0, 0.45) * HANDLED_SECONDS[channel])
         self.rows["contacts"].append(
             {
@@ -463,6 +537,36 @@ class _World:
                     self.contact(spec, day)
         for _ in range(self.cfg.stragglers):
             self.straggler()
+        self.plant()
+
+    def plant(self) -> None:
+        """The planted events, drawn after everything else from their own generator: the rest of
+        the world is the same with or without them, row for row."""
+        if not (self.cfg.planted_topics or self.cfg.planted_jumps):
+            return
+        self.rng, rng = random.Random(self.cfg.seed + 101), self.rng
+        by_key = {spec.key: spec for spec in PROCESSES}
+        for topic in self.cfg.planted_topics:
+            phrases = self.phrases["planted_topics"][topic.name]
+            spec = by_key[phrases["process"]]
+            for week in range(topic.first_week, min(topic.first_week + topic.weeks, self.cfg.weeks)):
+                monday = self.cfg.start + timedelta(weeks=week)
+                for _ in range(topic.per_week):
+                    channel = _weighted(self.rng, CHANNEL_MIX)
+                    at = self.when(monday + timedelta(days=self.rng.randrange(7)), channel)
+                    citizen = self.rng.choice(self.citizens)
+                    self.add_contact(spec, phrases["demand_type"], at, citizen, "", "", "", channel, phrases)
+        for jump in self.cfg.planted_jumps:
+            spec = by_key[jump.process]
+            mix = {k: v for k, v in AVOIDABLE_MIX.items() if spec.invoice_type or k != "invoice_status"}
+            share = spec.avoidable_share * mix[jump.demand_type] / sum(mix.values())
+            if jump.demand_type == "value_demand":
+                share = 1 - spec.avoidable_share
+            usual = self.cfg.per_week * spec.weight * (1 - spec.eservice_share) * share
+            monday = self.cfg.start + timedelta(weeks=jump.week)
+            for _ in range(round(usual * (jump.factor - 1))):
+                self.contact(spec, monday + timedelta(days=self.rng.randrange(7)), jump.demand_type)
+        self.rng = rng
 
 
 def _day_of(source: str, row: dict) -> str:

@@ -107,6 +107,8 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
         print(f"failed steps: {', '.join(outcome.failed_steps)}", file=stream)
     if outcome.failed_checks:
         print(f"failed checks: {', '.join(outcome.failed_checks)}", file=stream)
+    if outcome.warnings:
+        print(f"checks that warn (see demand_alerts): {', '.join(outcome.warnings)}", file=stream)
     return outcome.success
 
 
@@ -236,13 +238,24 @@ def cmd_classify(args) -> int:
 
 def cmd_generate(args) -> int:
     settings = _settings(args, landing="any", warehouse=False)
-    from onodig.generator.landing import GeneratorConfig, write_landing
+    from onodig.generator.landing import BadPlanting, GeneratorConfig, planted_jump, planted_topic, write_landing
 
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
     if args.stragglers < 0:
         raise ConfigError(f"--stragglers must be 0 or more (got {args.stragglers})")
+    try:
+        topics = tuple(planted_topic(spec, args.weeks) for spec in getattr(args, "plant_topic", None) or [])
+        jumps = tuple(planted_jump(spec, args.weeks) for spec in getattr(args, "plant_jump", None) or [])
+    except BadPlanting as exc:
+        raise ConfigError(str(exc)) from None
     config = GeneratorConfig(
-        weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks, stragglers=args.stragglers
+        weeks=args.weeks,
+        per_week=args.per_week,
+        seed=args.seed,
+        quirks=not args.no_quirks,
+        planted_topics=topics,
+        planted_jumps=jumps,
+        stragglers=args.stragglers,
     )
     started = time.perf_counter()
     counts = write_landing(config, settings.landing, truth)
@@ -320,6 +333,20 @@ def parser() -> argparse.ArgumentParser:
         if name == "generate":
             p.add_argument("--truth", help="where to write the truth file (default next to the landing folder)")
             p.add_argument("--no-quirks", action="store_true", help="plain UTF-8 ';' files, no bad rows")
+        p.add_argument(
+            "--plant-topic",
+            action="append",
+            metavar="NAME[:WEEK]",
+            help="plant a new contact reason (hamtschema or boendezon), 20 contacts a week for two weeks from "
+            "WEEK (0-based; default the last two weeks); repeatable",
+        )
+        p.add_argument(
+            "--plant-jump",
+            action="append",
+            metavar="PROCESS:TYPE[:WEEK[:FACTOR]]",
+            help="multiply one demand type's contacts in one process-week (default the last week, factor 3); "
+            "repeatable",
+        )
         p.set_defaults(func=func)
     p = common(sub.add_parser("serve", help="the Dagster UI on 127.0.0.1"))
     p.add_argument("--port", type=int, default=3000)

@@ -12,7 +12,7 @@ from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 
 INGEST_GROUPS = ("ingest",)
 LINK_GROUPS = ("config", "classifier", "core", "staging", "intermediate")
-PUBLISH_GROUPS = ("marts", "reports")
+PUBLISH_GROUPS = ("marts", "trends", "reports")
 
 JOBS = {  # name: (asset groups, what a run does)
     INGEST_JOB: (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -193,6 +193,12 @@ class Outcome:
     seconds: float
     failed_steps: list[str]
     failed_checks: list[str]
+    warnings: list[str] = field(default_factory=list)  # checks of WARN severity that did not pass
+
+
+def _warns(check) -> bool:
+    """A check of WARN severity (demand alerts): worth reading, not a failure."""
+    return check.severity == dg.AssetCheckSeverity.WARN
 
 
 def run_everything(settings, log: Callable[[str], None]) -> Outcome:
@@ -224,5 +230,8 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
         success=results.success,
         seconds=time.perf_counter() - started,
         failed_steps=[e.step_key for e in events if e.is_step_failure],
-        failed_checks=[f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed],
+        failed_checks=[
+            f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed and not _warns(c)
+        ],
+        warnings=[f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed and _warns(c)],
     )

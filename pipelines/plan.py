@@ -13,7 +13,7 @@ an earlier one's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -183,3 +183,13 @@ def days_of_run(tags: Mapping[str, str]) -> Window | None:
         day = date.fromisoformat(tags[PARTITION_TAG])
         return Window(day, day)
     return None
+
+
+def alerts_due(alerts: Iterable[tuple[str, str]], sent: Collection[str], owners: Mapping[str, list[str]]) -> dict:
+    """Which alerts to e-mail now, per process: each ``(alert_id, process)`` not ``sent`` before, for
+    processes with owners (an alert of a process without one waits until it has one)."""
+    due: dict[str, list[str]] = {}
+    for alert_id, process in sorted(set(alerts)):
+        if alert_id not in sent and owners.get(process):
+            due.setdefault(process, []).append(alert_id)
+    return due

@@ -2,6 +2,7 @@
 
 ``new_landing_files`` → ``ingest_days`` for the days the new files hold → ``classify_and_link``
 → ``publish_weeks`` for the weeks those days re-open. The day range travels in a run tag.
+``email_demand_alerts`` launches nothing: it e-mails each new demand alert to its process's owners once.
 """
 
 import hashlib
@@ -10,7 +11,13 @@ from datetime import date
 
 import dagster as dg
 
-from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
+from onodig.assets.resources import (
+    LandingResource,
+    OutputsResource,
+    PseudonymResource,
+    SmtpResource,
+    WarehouseResource,
+)
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import observed_days
@@ -18,10 +25,13 @@ from onodig.ingestion.files import file_name, landing_files, other_files
 from onodig.pipelines import plan
 from onodig.pipelines.orchestration import data_weeks
 from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
+from onodig.reports.alerts_section import ALERTS, alert_mail
+from onodig.reports.mail import ReportNotSent, send_text
 
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"
 PUBLISH_SENSOR = "publish_after_classify"
+ALERT_SENSOR = "email_demand_alerts"
 PARTITIONS_KEY = "@partitions"  # in the cursor: the first day and today it last planned with
 
 
@@ -100,7 +110,44 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         )
         return request(run, "no weeks with inquiries to publish")
 
-    return [new_landing_files, classify_after_ingest, publish_after_classify]
+    @dg.sensor(
+        name=ALERT_SENSOR,
+        minimum_interval_seconds=300,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="E-mails each new demand alert (demand_alerts) to the owners of its process in processes.yaml, "
+        "once: the cursor keeps the alerts sent. Does nothing without ONODIG_SMTP_HOST.",
+    )
+    def email_demand_alerts(
+        context: dg.SensorEvaluationContext,
+        warehouse: WarehouseResource,
+        landing: LandingResource,
+        smtp: SmtpResource,
+        outputs: OutputsResource,
+    ):
+        if not smtp.configured:
+            return dg.SkipReason("no ONODIG_SMTP_HOST: alerts are in demand_alerts and the reports only")
+        with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
+            rows = store.read(f"select * from {ALERTS} where alert") if store.has_table(ALERTS) else None
+        if rows is None or rows.empty:
+            return dg.SkipReason("no demand alerts")
+        sent = set(json.loads(context.cursor)) if context.cursor else set()
+        processes = landing.processes()
+        due = plan.alerts_due(zip(rows["alert_id"], rows["process"], strict=True), sent, processes.owners)
+        for process, ids in due.items():
+            subject, body = alert_mail(
+                processes.names.get(process, process), rows[rows["alert_id"].isin(ids)], outputs.language
+            )
+            try:
+                send_text(smtp.settings(), processes.owners[process], subject, body)
+            except ReportNotSent as exc:
+                context.log.warning(f"alerts of {process} not sent, tried again next tick: {exc}")
+                continue
+            sent.update(ids)
+        context.update_cursor(json.dumps(sorted(sent)))
+        mailed = sum(len(ids) for process, ids in due.items() if set(ids) <= sent)
+        return dg.SkipReason(f"{mailed} new alert(s) e-mailed; {len(sent)} sent in all")
+
+    return [new_landing_files, classify_after_ingest, publish_after_classify, email_demand_alerts]
 
 
 def _first(partitions: dg.TimeWindowPartitionsDefinition) -> date:

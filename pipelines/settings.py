@@ -177,6 +177,7 @@ def check(
     _check_writable(settings.outbox, "the outbox", "ONODIG_OUTBOX")
     if landing != "unused" and settings.landing.is_dir():
         _check_process_map(settings.landing)
+        _check_trends(settings.landing)
     if landing == "with_files" and not has_exports(settings.landing):
         raise BadSetting(
             f"the landing folder {settings.landing} holds no exports: put .csv or .csv.gz files in one or more of "
@@ -261,6 +262,18 @@ def _check_process_map(landing: Path) -> None:
     try:
         ProcessMap.for_landing(landing)
     except BadProcessMap as exc:
+        raise BadSetting(str(exc).splitlines()[0]) from None
+
+
+def _check_trends(landing: Path) -> None:
+    """The landing folder's trends.yaml and topics.yaml, if any (plain YAML readers: nothing heavy)."""
+    from onodig.demand.topic_names import BadTopicNames, TopicNames
+    from onodig.demand.trend_settings import BadTrendSettings, TrendSettings
+
+    try:
+        TrendSettings.for_landing(landing)
+        TopicNames.for_landing(landing)
+    except (BadTrendSettings, BadTopicNames) as exc:
         raise BadSetting(str(exc).splitlines()[0]) from None
 
 

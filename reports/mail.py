@@ -59,6 +59,8 @@ def plain_text(report: Report) -> str:
     ]
     if summary.get("missing_exports"):
         lines += ["", summary["missing_exports"]]
+    if summary.get("sections_text"):
+        lines += ["", summary["sections_text"]]
     if summary.get("avoidable_share") is not None:
         figures = text(
             "plain_figures",
@@ -143,6 +145,25 @@ def send_report(settings: SmtpSettings, recipients: list[str], report: Report, s
     if not settings.sender:
         raise ReportNotSent(f"report {_what(report)} not sent: no sender address (set ONODIG_SMTP_SENDER)")
     message = build_message(settings, recipients, report, subject)
+    deliver(settings, recipients, message, f"report {_what(report)}")
+
+
+def send_text(settings: SmtpSettings, recipients: list[str], subject: str, body: str) -> None:
+    """A plain-text message (an alert) to ``recipients``; ``ReportNotSent`` when it does not arrive."""
+    if not recipients or not settings.sender:
+        raise ReportNotSent(f"{subject!r} not sent: no recipients or no sender address")
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or "localhost")
+    message.set_content(body)
+    deliver(settings, recipients, message, repr(subject))
+
+
+def deliver(settings: SmtpSettings, recipients: list[str], message: EmailMessage, what: str) -> None:
+    """One message through the SMTP server; ``ReportNotSent`` with smtplib's reason when it fails."""
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
             if settings.starttls:
@@ -152,12 +173,10 @@ def send_report(settings: SmtpSettings, recipients: list[str], report: Report, s
             refused = smtp.send_message(message, from_addr=settings.sender, to_addrs=list(recipients))
     except (smtplib.SMTPException, OSError) as error:
         raise ReportNotSent(
-            f"report {_what(report)} not sent via {settings.host}:{settings.port}: {type(error).__name__}: {error}"
+            f"{what} not sent via {settings.host}:{settings.port}: {type(error).__name__}: {error}"
         ) from error
     if refused:
-        raise ReportNotSent(
-            f"report {_what(report)} sent, but the server refused {len(refused)} of {len(recipients)} recipients"
-        )
+        raise ReportNotSent(f"{what} sent, but the server refused {len(refused)} of {len(recipients)} recipients")
 
 
 def _percent(share: float | None) -> float | None:

@@ -27,6 +27,7 @@ from onodig.ingestion.coverage import (
     week_coverage,
 )
 from onodig.ingestion.load import staged_table
+from onodig.reports.alerts_section import Trends
 from onodig.reports.evidence import read_evidence
 from onodig.reports.mail import ReportNotSent, SmtpSettings, default_subject, send_report
 from onodig.reports.render import Report, build_report, with_banner
@@ -255,6 +256,7 @@ def publish_reports(
     deliveries = read_deliveries(store)
     audit = audit_in_use(store)
     names = sorted(weekly["process"].unique())
+    trends = Trends.read(store)
     sent = []
     for week in mondays:
         covered = week_coverage(coverage, week)
@@ -273,6 +275,7 @@ def publish_reports(
                 missing_exports=done.missing,
                 audit=audit,
                 **evidence.for_process(process),
+                sections=(trends.section(process, week, language),),
             )
             decision, report = decide(deliveries, process, week, covered, report_week, language, built)
             html_path, csv_path = report_paths(outbox, report)

@@ -159,6 +159,7 @@ class _Content:
     year: dict | None
     summary: dict
     audit: dict | None
+    sections: tuple = ()  # parts built elsewhere (``.html``, ``.text``), shown after what changed
 
 
 def build_report(
@@ -177,6 +178,7 @@ def build_report(
     repeats: pd.DataFrame | None = None,
     examples: pd.DataFrame | None = None,
     repeat_window_days: float = DEFAULT_REPEAT_WINDOW_DAYS,
+    sections: tuple = (),
 ) -> Report:
     """Build the report for `week_start` (default: the latest week in `weekly`).
 
@@ -191,6 +193,8 @@ def build_report(
     The evidence (`reports.evidence`) is optional: `channels` (the week's inquiries per channel),
     `repeats` (repeat_contacts_weekly rows) and `examples` (masked excerpts per demand type and
     root cause); without it those sections say there is nothing to show.
+    ``sections`` are parts built elsewhere (``.html``, ``.text``; the demand alerts and emerging
+    topics), shown after what changed, also in a week without inquiries.
     """
     check_language(language)
     if weeks < 1:
@@ -222,6 +226,7 @@ def build_report(
             sentence = change_sentence(current, previous, language)
         summary = _summary(process_name, current, week_capacity, sentence)
     summary = summary | {"missing_exports": missing, "top_causes": _cause_summary(causes, language)}
+    summary["sections_text"] = "\n\n".join(section.text for section in sections if section.text)
     channels, repeats = _with_mondays(channels), _with_mondays(repeats)
     content = _Content(
         process_name,
@@ -239,6 +244,7 @@ def build_report(
         year_so_far(weekly, capacity, reported),
         summary,
         audit,
+        tuple(sections),
     )
     images = _charts(process, content)
     xlsx = report_workbook(
@@ -491,6 +497,7 @@ def _page(content: _Content, images: dict[str, InlineImage], src: Source) -> str
 </section>"""
     body = f"""{_missing(summary["missing_exports"])}
 {week_parts}
+{"".join(section.html for section in content.sections)}
 <section>
 <h2>{_e(text("share_heading", language))}</h2>
 {_trend(content, images, src)}

@@ -635,3 +635,46 @@ def _get(row: Mapping, key: str) -> Any:
         return row[key]
     except (KeyError, IndexError):
         return None
+
+
+# What changed this week: demand alerts and emerging contact reasons (reports/alerts_section.py).
+LABELS["sv"].update(
+    {
+        "trends_heading": "Larm och nya kontaktorsaker",
+        "trends_none": "Inga larm och inga nya kontaktorsaker den här veckan.",
+        "alerts_subheading": "Larm: mer än slumpen förklarar",
+        "topics_subheading": "Nya kontaktorsaker",
+        "alert_share": "Andelen onödig efterfrågan {verb} till {observed} mot {expected} i snitt de {weeks} veckorna före.",
+        "alert_type": "{type}: {verb} till {observed} förfrågningar mot {expected} i snitt de {weeks} veckorna före.",
+        "alert_up_share": "steg",
+        "alert_down_share": "sjönk",
+        "alert_up": "ökade",
+        "alert_down": "minskade",
+        "topic_line": "{keywords}: {inquiries} förfrågningar mot {previous} i veckan tidigare.",
+        "topic_named": "{name} ({keywords}): {inquiries} förfrågningar mot {previous} i veckan tidigare.",
+        "topic_examples": "Exempel",
+        "alert_mail_subject": "Larm för {process_name}, vecka {week}",
+        "alert_mail_intro": "onödig efterfrågan har upptäckt följande i {process_name}:",
+        "alert_mail_week": "Vecka {week} {year}",
+    }
+)
+LABELS["en"].update(
+    {
+        "trends_heading": "Alerts and emerging contact reasons",
+        "trends_none": "No alerts and no emerging contact reasons this week.",
+        "alerts_subheading": "Alerts: more than chance explains",
+        "topics_subheading": "Emerging contact reasons",
+        "alert_share": "The avoidable share {verb} to {observed}, against {expected} on average over the {weeks} weeks before.",
+        "alert_type": "{type}: {verb} to {observed} inquiries, against {expected} on average over the {weeks} weeks before.",
+        "alert_up_share": "rose",
+        "alert_down_share": "fell",
+        "alert_up": "rose",
+        "alert_down": "fell",
+        "topic_line": "{keywords}: {inquiries} inquiries, against {previous} a week before.",
+        "topic_named": "{name} ({keywords}): {inquiries} inquiries, against {previous} a week before.",
+        "topic_examples": "Examples",
+        "alert_mail_subject": "Alert for {process_name}, week {week}",
+        "alert_mail_intro": "onodig has found the following in {process_name}:",
+        "alert_mail_week": "Week {week} {year}",
+    }
+)

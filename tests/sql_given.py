@@ -5,6 +5,7 @@ import pandas as pd
 from onodig.classifiers.taxonomy import DEMAND_TYPES
 from onodig.demand.processes import ProcessMap
 from onodig.demand.rules import RootCauseRules, process_tables
+from onodig.demand.topics import NAMED_COLUMNS
 
 INQUIRY_DEFAULTS = {
     "source": "contacts",
@@ -66,6 +67,7 @@ def given(
     bills: pd.DataFrame | None = None,
     rules: RootCauseRules | None = None,
     weights: pd.DataFrame | None = None,
+    named: pd.DataFrame | None = None,
 ) -> None:
     rules = rules or RootCauseRules.default()
     weights = identity_weights() if weights is None else weights
@@ -84,6 +86,10 @@ def given(
         "rule_parameters": rules.parameters_table(),
         "handling_defaults": rules.handling_table(),
         "classifier_correction": weights,
+        # inquiries of topics named in topics.yaml: none unless a test names some
+        "inquiry_topics": named
+        if named is not None
+        else pd.DataFrame({c: pd.Series(dtype="string") for c in NAMED_COLUMNS}),
     }
     for name, frame in tables.items():
         warehouse.replace(name, frame)

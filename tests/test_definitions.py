@@ -41,7 +41,7 @@ def test_quality_checks_exist_and_blocking_ones_guard_publishing():
         "grain_is_unique",
     } <= check_keys
     publish = defs.resolve_job_def(PUBLISH_JOB)
-    assert {k.path[0] for k in publish.asset_layer.executable_asset_keys} == {"marts", "reports"}
+    assert {k.path[0] for k in publish.asset_layer.executable_asset_keys} == {"marts", "trends", "reports"}
 
 
 def test_each_job_holds_one_kind_of_partition_and_together_they_hold_every_asset():

@@ -1,0 +1,186 @@
+"""What changed this week: emerging contact reasons, demand alerts and the topics analysts named.
+
+``emerging_topics`` and ``demand_alerts`` are weekly partitions like the marts they sit beside;
+the alerts also show as a WARN check on ``avoidable_demand_weekly``, so that a week that departs
+from its baseline is marked on the mart everyone reads. ``inquiry_topics`` is rebuilt with the
+inquiries: the named topics of topics.yaml are counted in ``root_causes_weekly``.
+"""
+
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from onodig.assets.demand import INQUIRIES_KEY
+from onodig.assets.partitions import Partitions, window_dates
+from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.demand import alerts, topics
+from onodig.demand.weekly_tables import replace_weeks
+from onodig.warehouse.store import in_window
+
+TOPICS_KEY = dg.AssetKey(["trends", topics.TABLE])
+ALERTS_KEY = dg.AssetKey(["trends", alerts.TABLE])
+NAMED_KEY = dg.AssetKey(["core", topics.NAMED_TABLE])
+WEEKLY_KEY = dg.AssetKey(["marts", "avoidable_demand_weekly"])
+ALERTS_CHECK = "no_demand_alerts"
+PREVIEW_ROWS = 20
+
+
+def _mondays(start, end) -> list:
+    weeks, week = [], start - timedelta(days=start.weekday())
+    while week < end:
+        weeks.append(week)
+        week += timedelta(weeks=1)
+    return weeks
+
+
+def _markdown(frame: pd.DataFrame, columns: list[str]) -> str:
+    if frame.empty:
+        return "(none)"
+    shown = frame[columns].head(PREVIEW_ROWS).astype(str)
+    return shown.apply(lambda c: c.str.replace("|", "/").str.replace("\n", " / ")).to_markdown(index=False)
+
+
+def alerts_in(store, start, end) -> pd.DataFrame:
+    """The alerts (not the mere movers) of the weeks in [start, end)."""
+    if not store.has_table(alerts.TABLE):
+        return pd.DataFrame(columns=alerts.COLUMNS)
+    return store.read(
+        f"select * from {alerts.TABLE} where alert and {in_window('week_start', start, end)} "
+        "order by week_start, process, demand_type"
+    )
+
+
+def build(partitions: Partitions) -> list:
+    weekly = dict(partitions_def=partitions.weeks, backfill_policy=dg.BackfillPolicy.single_run())
+
+    @dg.asset(
+        key=NAMED_KEY,
+        group_name="core",
+        kinds={"pandas"},
+        owners=["team:data"],
+        deps=[INQUIRIES_KEY],
+        description="One row per inquiry that a topic analysts named in the landing folder's topics.yaml matches "
+        "(it holds min_keywords of the topic's keywords): the topic's name, root cause and lever. "
+        "root_causes_weekly counts these inquiries under that root cause. Empty without a topics.yaml.",
+    )
+    def inquiry_topics(warehouse: WarehouseResource, landing: LandingResource) -> dg.MaterializeResult:
+        names = landing.topic_names()
+        store = warehouse.get()
+        frame = topics.named_inquiries(
+            store.read("select inquiry_id, process, text from inquiries") if names.topics else pd.DataFrame(),
+            names,
+        )
+        store.replace(topics.NAMED_TABLE, frame)
+        counts = frame["topic"].value_counts() if len(frame) else pd.Series(dtype=int)
+        return dg.MaterializeResult(
+            metadata={
+                "rows": dg.MetadataValue.int(len(frame)),
+                "source": names.origin,
+                "named_topics": dg.MetadataValue.int(len(names.topics)),
+                "inquiries_per_topic": dg.MetadataValue.json({str(k): int(v) for k, v in counts.items()}),
+            }
+        )
+
+    @dg.asset(
+        key=TOPICS_KEY,
+        group_name="trends",
+        kinds={"pandas"},
+        owners=["team:kundcenter"],
+        deps=[INQUIRIES_KEY],
+        description="Emerging contact reasons (contract table `emerging_topics`), one row per process, week and "
+        "topic: topics of the week's inquiries (NMF over TF-IDF of their masked, lemmatised words) whose volume "
+        "the trailing weeks do not explain (Poisson test, Bonferroni over the week's topics; trends.yaml), with "
+        "keywords, earlier volume, growth, masked examples and the demand types they got.",
+        **weekly,
+    )
+    def emerging_topics(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+    ) -> dg.MaterializeResult:
+        settings, names = landing.trends(), landing.topic_names()
+        start, end = window_dates(context)
+        store = warehouse.get()
+        earliest = start - timedelta(weeks=settings.topics.trailing_weeks, days=7)
+        rows = store.read(
+            "select inquiry_id, occurred_at, process, demand_type, text from inquiries "
+            f"where {in_window('occurred_at', earliest, end)}"
+        )
+        found = topics.emerging_topics(rows, _mondays(start, end), settings.topics, names)
+        total = replace_weeks(store, topics.TABLE, found, start, end)
+        context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
+        return dg.MaterializeResult(
+            metadata={
+                "rows": dg.MetadataValue.int(total),
+                "emerging_in_these_weeks": dg.MetadataValue.int(len(found)),
+                "weeks": f"{start} to {end} (exclusive)",
+                "settings": settings.origin,
+                "emerging": dg.MetadataValue.md(
+                    _markdown(found, ["process", "week_start", "keywords", "inquiries", "previous_inquiries", "growth"])
+                ),
+            }
+        )
+
+    @dg.asset(
+        key=ALERTS_KEY,
+        group_name="trends",
+        kinds={"pandas"},
+        owners=["team:kundcenter"],
+        deps=[WEEKLY_KEY],
+        description="Demand alerts and top movers (contract table `demand_alerts`): process-weeks whose avoidable "
+        "share (binomial test) or one demand type's count (Poisson rate test) departs from the process's own "
+        "trailing weeks beyond chance, the false-alarm rate of trends.yaml divided over the week's tests "
+        "(Bonferroni), and each week's most surprising departures.",
+        **weekly,
+    )
+    def demand_alerts(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+    ) -> dg.MaterializeResult:
+        settings = landing.trends()
+        start, end = window_dates(context)
+        store = warehouse.get()
+        earliest = start - timedelta(weeks=settings.alerts.trailing_weeks)
+        weekly_rows = store.read(
+            f"select * from avoidable_demand_weekly where {in_window('week_start', earliest, end)}"
+        )
+        found = alerts.demand_alerts(weekly_rows, _mondays(start, end), settings.alerts)
+        total = replace_weeks(store, alerts.TABLE, found, start, end)
+        raised = found[found["alert"].astype(bool)] if len(found) else found
+        context.log.info(f"demand_alerts: {len(raised)} alert(s) in {start}..{end}")
+        return dg.MaterializeResult(
+            metadata={
+                "rows": dg.MetadataValue.int(total),
+                "alerts_in_these_weeks": dg.MetadataValue.int(len(raised)),
+                "weeks": f"{start} to {end} (exclusive)",
+                "settings": settings.origin,
+                "alerts": dg.MetadataValue.md(_markdown(raised, ["process", "week_start", "demand_type", "reason"])),
+                "top_movers": dg.MetadataValue.md(
+                    _markdown(
+                        found[found["mover_rank"].notna()].sort_values(["week_start", "mover_rank"])
+                        if len(found)
+                        else found,
+                        ["week_start", "mover_rank", "process", "demand_type", "observed", "expected", "p_value"],
+                    )
+                ),
+            }
+        )
+
+    @dg.asset_check(
+        asset=WEEKLY_KEY,
+        name=ALERTS_CHECK,
+        additional_deps=[ALERTS_KEY],
+        description="WARN when a process-week departs from its own baseline beyond chance (demand_alerts): the "
+        "figures are right, but something happened that the process owner should look at.",
+    )
+    def no_demand_alerts(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        window = context.op_execution_context.partition_time_window
+        raised = alerts_in(warehouse.get(), window.start.date(), window.end.date())
+        return dg.AssetCheckResult(
+            passed=raised.empty,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "alerts": dg.MetadataValue.int(len(raised)),
+                "which": dg.MetadataValue.md(_markdown(raised, ["process", "week_start", "demand_type", "reason"])),
+            },
+        )
+
+    return [inquiry_topics, emerging_topics, demand_alerts, no_demand_alerts]

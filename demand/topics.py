@@ -1,0 +1,319 @@
+"""Emerging contact reasons: topics of a process's week that its trailing weeks do not explain.
+
+Per process and week, the week's inquiries are split into topics with NMF over TF-IDF of their
+masked, lemmatised words (stop words and masks dropped); the trailing weeks' inquiries are then
+projected onto the same topics, which gives each topic's earlier weekly volume. A topic is
+*emerging* when its volume this week is improbable under a Poisson distribution with the trailing
+mean (never less than a floor, so a brand-new topic is compared with a small number rather than
+zero), Bonferroni-corrected for every topic tested that week, and it is big and grown enough to
+act on. Keywords come from class-based TF-IDF over the week's topics, shown in the form the texts
+use most. Everything is sorted and seeded: the same inquiries give the same topics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from scipy.stats import poisson
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
+from spacy.lang.sv.stop_words import STOP_WORDS
+
+from onodig.classifiers.text import capped, make_nlp
+from onodig.demand.topic_names import TopicNames
+from onodig.demand.trend_settings import TopicSettings
+from onodig.privacy import mask_text
+
+TABLE = "emerging_topics"
+NAMED_TABLE = "inquiry_topics"
+COLUMNS = [
+    "process",
+    "week_start",
+    "topic_id",
+    "keywords",
+    "name",
+    "inquiries",
+    "previous_inquiries",
+    "previous_weeks",
+    "expected",
+    "growth",
+    "p_value",
+    "threshold",
+    "demand_types",
+    "examples",
+]
+# the table's types whether or not a week has topics: an empty first window must not make them text
+DTYPES = {
+    "process": "string",
+    "week_start": "datetime64[us]",
+    "topic_id": "string",
+    "keywords": "string",
+    "name": "string",
+    "inquiries": "int64",
+    "previous_inquiries": "float64",
+    "previous_weeks": "int64",
+    "expected": "float64",
+    "growth": "float64",
+    "p_value": "float64",
+    "threshold": "float64",
+    "demand_types": "string",
+    "examples": "string",
+}
+NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
+EXAMPLE_CHARS = 240
+_SPACE = re.compile(r"\s+")
+
+Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
+
+
+class Tokeniser:
+    """Content words of masked texts: lemmas to cluster on, with the surface forms to show."""
+
+    def __init__(self, stop_words: Iterable[str] = ()):
+        self.nlp = make_nlp(use_lemmas=True)
+        self.table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        # inquiries come in English too: its stop words are no topic either
+        self.stop = set(STOP_WORDS) | set(ENGLISH_STOP_WORDS) | {w.lower() for w in stop_words}
+
+    def __call__(self, texts: Iterable[str | None]) -> list[Words]:
+        out = []
+        # the texts were masked at ingestion: placeholders are tokens of their own and dropped here
+        for doc in self.nlp.pipe((capped(t) for t in texts), batch_size=2000, disable=["mask_personal_data"]):
+            words = []
+            for token in doc:
+                surface = token.lower_
+                if len(surface) < 3 or not surface.isalpha() or surface in self.stop:
+                    continue
+                lemma = self.table.get(surface, surface).lower()
+                if lemma not in self.stop:
+                    words.append((lemma, surface))
+            out.append(words)
+        return out
+
+
+@dataclass(frozen=True)
+class TopicCandidate:
+    """One topic of one process-week, tested; ``emerging`` is decided once the week's tests are counted."""
+
+    row: dict
+    p_value: float
+
+
+def _lemmas(words: Words) -> list[str]:
+    return [lemma for lemma, _ in words]
+
+
+def weeks_of(occurred_at: pd.Series) -> pd.Series:
+    """The Monday of each timestamp's ISO week, as a date (``date_trunc('week', ...)`` in the SQL)."""
+    stamps = pd.to_datetime(occurred_at)
+    return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
+
+
+def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> list[TopicCandidate]:
+    """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
+
+    ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``text``,
+    ``words``) in the week and the trailing weeks, any order.
+    """
+    docs = docs.sort_values("inquiry_id", ignore_index=True)
+    first = week - timedelta(weeks=settings.trailing_weeks)
+    current = docs[docs["week_start"] == week]
+    trailing = docs[(docs["week_start"] >= first) & (docs["week_start"] < week)]
+    previous_weeks = int(trailing["week_start"].nunique())
+    if previous_weeks < settings.min_trailing_weeks or len(current) < 2 * settings.docs_per_topic:
+        return []
+    window = pd.concat([current, trailing], ignore_index=True)
+    tfidf = TfidfVectorizer(analyzer=_lemmas, min_df=2, max_df=0.5, sublinear_tf=True)
+    try:
+        tfidf.fit(window["words"])
+    except ValueError:  # no word in two inquiries
+        return []
+    # Topics are fitted on the week and as many inquiries of the weeks before, drawn evenly: a topic
+    # cut to fit the week alone would look bigger in it than before (the winner's curse), one fitted
+    # on all earlier weeks would drown a reason that is new this week.
+    sample = trailing.sample(n=min(len(current), len(trailing)), random_state=settings.random_state)
+    fitted = pd.concat([current, sample.sort_values("inquiry_id")], ignore_index=True)
+    x_fit = tfidf.transform(fitted["words"])
+    k = min(settings.max_topics, max(2, len(fitted) // settings.docs_per_topic), x_fit.shape[1])
+    nmf = NMF(n_components=k, init="nndsvd", random_state=settings.random_state, max_iter=500)
+    weights = nmf.fit_transform(x_fit)
+    keywords = class_keywords(fitted["words"].tolist(), _assigned(weights), k, settings.match_keywords)
+    # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
+    # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
+    # instead, the one topics.yaml uses: an inquiry holds enough of the topic's keywords.
+    lemmas_now = [set(_lemmas(w)) for w in current["words"]]
+    lemmas_before = [set(_lemmas(w)) for w in trailing["words"]]
+    out = []
+    for topic in range(k):
+        if not keywords[topic]:
+            continue
+        lemmas = {lemma for lemma, _ in keywords[topic]}
+        need = min(settings.min_shared_keywords, len(lemmas))
+        members = np.array([i for i, words in enumerate(lemmas_now) if len(words & lemmas) >= need], dtype=int)
+        if len(members) < 2:
+            continue
+        count = len(members)
+        earlier = sum(len(words & lemmas) >= need for words in lemmas_before)
+        mean = earlier / previous_weeks
+        expected = max(mean, settings.baseline_floor)
+        p_value = float(poisson.sf(count - 1, expected))
+        shown = [surface for _, surface in keywords[topic][: settings.keywords]]
+        chosen = current.iloc[members]
+        order = np.lexsort((chosen["inquiry_id"].to_numpy(), -weights[members, topic]))
+        examples = [_example(t) for t in chosen["text"].iloc[order[: settings.examples]]]
+        types = Counter(chosen["demand_type"])
+        row = {
+            "week_start": week,
+            "topic_id": "t" + hashlib.sha256(" ".join(sorted(shown[:3])).encode()).hexdigest()[:10],
+            "keywords": ", ".join(shown),
+            "inquiries": count,
+            "previous_inquiries": round(mean, 3),
+            "previous_weeks": previous_weeks,
+            "expected": round(expected, 3),
+            "growth": round(count / expected, 3),
+            "p_value": p_value,
+            "demand_types": ", ".join(f"{t} {n}" for t, n in sorted(types.items(), key=lambda i: (-i[1], i[0]))),
+            "examples": "\n".join(examples),
+            "match_words": {word for pair in keywords[topic] for word in pair},
+        }
+        out.append(TopicCandidate(row, p_value))
+    return out
+
+
+def _assigned(weights: np.ndarray) -> np.ndarray:
+    """Each inquiry's topic: its heaviest one, or -1 when it shares no word with any."""
+    if not len(weights):
+        return np.zeros(0, dtype=int)
+    best = weights.argmax(axis=1)
+    best[weights.max(axis=1) <= 1e-9] = -1
+    return best
+
+
+def class_keywords(words: list[Words], topic_of: np.ndarray, k: int, n: int) -> list[list[tuple[str, str]]]:
+    """Class-based TF-IDF (BERTopic's c-TF-IDF): a word's frequency in a topic, weighted by how
+    rare it is over all topics; each lemma with the surface form the topic's texts use most."""
+    classes = [[lemma for i in np.flatnonzero(topic_of == t) for lemma, _ in words[i]] for t in range(k)]
+    if not any(classes):
+        return [[] for _ in range(k)]
+    counts = CountVectorizer(analyzer=lambda doc: doc).fit(classes)
+    tf = counts.transform(classes).toarray().astype(float)
+    totals = tf.sum(axis=1, keepdims=True)
+    frequency = tf.sum(axis=0)
+    average = totals.mean()
+    scores = np.divide(tf, totals, out=np.zeros_like(tf), where=totals > 0) * np.log(1 + average / frequency)
+    vocabulary = counts.get_feature_names_out()
+    out = []
+    for t in range(k):
+        forms = Counter(pair for i in np.flatnonzero(topic_of == t) for pair in words[i])
+        ranked = sorted(np.flatnonzero(scores[t] > 0), key=lambda j: (-scores[t, j], vocabulary[j]))[:n]
+        out.append([(vocabulary[j], _shown(vocabulary[j], forms)) for j in ranked])
+    return out
+
+
+def _shown(lemma: str, forms: Counter) -> str:
+    candidates = [(count, surface) for (word, surface), count in forms.items() if word == lemma]
+    return min(candidates, key=lambda c: (-c[0], c[1]))[1] if candidates else lemma
+
+
+def _example(text: str | None) -> str:
+    shown = _SPACE.sub(" ", mask_text(text or "") or "").strip()
+    return shown if len(shown) <= EXAMPLE_CHARS else shown[: EXAMPLE_CHARS - 1].rstrip() + "…"
+
+
+def emerging_topics(
+    inquiries: pd.DataFrame,
+    weeks: Iterable[date],
+    settings: TopicSettings,
+    names: TopicNames | None = None,
+    tokenise: Callable[[list[str]], list[Words]] | None = None,
+) -> pd.DataFrame:
+    """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
+
+    ``inquiries``: ``inquiry_id``, ``occurred_at``, ``process``, ``demand_type`` and masked ``text``
+    of (at least) those weeks and their trailing weeks. The false-alarm rate is split over all
+    topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
+    emerging topics a week in all, whatever the number of processes.
+    """
+    weeks = sorted(set(weeks))
+    if inquiries.empty or not weeks:
+        return _typed(pd.DataFrame(columns=COLUMNS))
+    docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text"]].copy()
+    docs["week_start"] = weeks_of(docs["occurred_at"])
+    docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
+    docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
+    docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
+    rows = []
+    for week in weeks:
+        tested = []
+        for process, own in docs.groupby("process", sort=True):
+            for candidate in topics_of_week(own, week, settings):
+                tested.append((process, candidate))
+        threshold = settings.false_alarm_rate / max(len(tested), 1)
+        for process, candidate in tested:
+            row = candidate.row
+            if (
+                candidate.p_value < threshold
+                and row["inquiries"] >= settings.min_inquiries
+                and row["growth"] >= settings.min_growth
+            ):
+                name = _name(row.pop("match_words"), process, names)
+                rows.append({"process": process, **row, "threshold": threshold, "name": name})
+    if not rows:
+        return _typed(pd.DataFrame(columns=COLUMNS))
+    frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
+    return _typed(frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(DTYPES)
+
+
+def _unique_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """Two topics of one process-week with the same three first keywords get ``-2``, ``-3``..."""
+    repeat = frame.groupby(["process", "week_start", "topic_id"]).cumcount()
+    frame["topic_id"] = frame["topic_id"].where(repeat == 0, frame["topic_id"] + "-" + (repeat + 1).astype(str))
+    return frame
+
+
+def _name(words: set[str], process: str, names: TopicNames | None) -> str:
+    """The name analysts gave a topic whose keywords (all it is matched with) hold theirs."""
+    if names is None or not names.topics:
+        return ""
+    match = names.first_match(words, process)
+    return match.name if match else ""
+
+
+def named_inquiries(
+    inquiries: pd.DataFrame, names: TopicNames, tokenise: Callable[[list[str]], list[Words]] | None = None
+) -> pd.DataFrame:
+    """Each inquiry that a topic of ``topics.yaml`` matches, with the topic's name, root cause and lever."""
+    if not names.topics or inquiries.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in NAMED_COLUMNS})
+    frame = inquiries.sort_values("inquiry_id", ignore_index=True)
+    tokens = (tokenise or Tokeniser())(frame["text"].fillna("").tolist())
+    rows = []
+    for inquiry_id, process, words in zip(frame["inquiry_id"], frame["process"], tokens, strict=True):
+        topic = names.first_match({w for pair in words for w in pair}, process)
+        if topic is not None:
+            lever = names.levers[topic.lever]
+            rows.append(
+                {
+                    "inquiry_id": inquiry_id,
+                    "process": process,
+                    "topic": topic.name,
+                    "root_cause": topic.root_cause,
+                    "lever": topic.lever,
+                    "lever_name": lever.get("sv", topic.lever),
+                    "lever_name_en": lever.get("en", topic.lever),
+                }
+            )
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in NAMED_COLUMNS})
+    return pd.DataFrame(rows, columns=NAMED_COLUMNS)
