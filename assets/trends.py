@@ -14,6 +14,7 @@ import pandas as pd
 from onodig.assets.demand import INQUIRIES_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata
 from onodig.demand import alerts, topics
 from onodig.demand.weekly_tables import replace_weeks
 from onodig.warehouse.store import in_window
@@ -75,6 +76,7 @@ def build(partitions: Partitions) -> list:
         counts = frame["topic"].value_counts() if len(frame) else pd.Series(dtype=int)
         return dg.MaterializeResult(
             metadata={
+                **table_metadata(store, topics.NAMED_TABLE, len(frame)),
                 "rows": dg.MetadataValue.int(len(frame)),
                 "source": names.origin,
                 "named_topics": dg.MetadataValue.int(len(names.topics)),
@@ -110,6 +112,7 @@ def build(partitions: Partitions) -> list:
         context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
         return dg.MaterializeResult(
             metadata={
+                **table_metadata(store, topics.TABLE, total),
                 "rows": dg.MetadataValue.int(total),
                 "emerging_in_these_weeks": dg.MetadataValue.int(len(found)),
                 "weeks": f"{start} to {end} (exclusive)",
@@ -148,6 +151,7 @@ def build(partitions: Partitions) -> list:
         context.log.info(f"demand_alerts: {len(raised)} alert(s) in {start}..{end}")
         return dg.MaterializeResult(
             metadata={
+                **table_metadata(store, alerts.TABLE, total),
                 "rows": dg.MetadataValue.int(total),
                 "alerts_in_these_weeks": dg.MetadataValue.int(len(raised)),
                 "weeks": f"{start} to {end} (exclusive)",
