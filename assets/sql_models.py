@@ -10,6 +10,7 @@ import dagster as dg
 
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import WarehouseResource
+from onodig.warehouse import fingerprints
 from onodig.warehouse.sql_models import (
     SqlModel,
     discover,
@@ -69,6 +70,7 @@ def build_sql_asset(
         if model.partition_by:
             start, end = window_dates(context)
             window_rows, rows, recreated = run_model_window(model, store, start, end)
+            fingerprints.record_window(model, store, start, end)  # what these weeks were built from
             context.log.info(f"{model.layer}.{model.name}: {window_rows:,} rows for {start}..{end}, {rows:,} in all")
             if recreated:
                 context.log.warning(
@@ -104,9 +106,22 @@ def build_sql_asset(
     return _run
 
 
-def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """The SQL models, reading the tables the other asset modules write (``upstream``)."""
-    return build_sql_assets(upstream, partitions.weeks)
+    models = build_sql_assets(upstream, partitions.weeks)
+    return [*models, mart_inputs_spec(discover())]
+
+
+def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
+    """``mart_inputs``: written by each weekly mart as it builds a window, read by the run plan."""
+    return dg.AssetSpec(
+        dg.AssetKey(["marts", fingerprints.TABLE]),
+        deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.partition_by],
+        group_name="marts",
+        kinds={"table"},
+        description="Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
+        "that a run rebuilds only the weeks whose inputs changed (onodig run plans with it).",
+    )
 
 
 def build_sql_assets(

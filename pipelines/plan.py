@@ -69,6 +69,7 @@ class PlannedRun:
     window: Window | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     run_key: str | None = None
+    selection: str = ""  # "marts": the weekly marts without the reports; "reports": the reports alone
 
 
 def plan_days(
@@ -134,6 +135,48 @@ def publish_run(
     if reopened is None:
         return None
     return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)
+
+
+def week_windows(weeks: list[date] | set[date]) -> list[Window]:
+    """Mondays grouped into runs of consecutive weeks: one window each."""
+    windows: list[Window] = []
+    for week in sorted(weeks):
+        if windows and week - windows[-1].last == timedelta(days=7):
+            windows[-1] = Window(windows[-1].first, week)
+        else:
+            windows.append(Window(week, week))
+    return windows
+
+
+def publish_stale(weeks: list[date] | set[date], data: Window | None = None) -> list[PlannedRun]:
+    """``publish_weeks`` for the weeks whose marts are stale (``warehouse.fingerprints``): one run per
+    stretch of consecutive weeks, the reports with the last run only, so they are written once.
+
+    With no stale week the reports still run, alone, for the latest week of ``data``: they show
+    more than the marts (the audit's accuracy, the exports still missing, who was mailed).
+    """
+    windows = week_windows(weeks)
+    if not windows:
+        if data is None:
+            return []
+        latest = Window(data.last, data.last)
+        return [PlannedRun(PUBLISH_JOB, latest, latest.tags(), selection="reports")]
+    return [
+        PlannedRun(PUBLISH_JOB, window, window.tags(), selection="marts" if i < len(windows) - 1 else "")
+        for i, window in enumerate(windows)
+    ]
+
+
+def weeks_after_days(days: Window, lookback_days: int, weeks: Window | None = None) -> list[date]:
+    """The weeks new inquiries on ``days`` can change: their own, and those of the inquiries up to
+    ``lookback_days`` later that look back at them (repeat contacts, duplicates, re-submissions)."""
+    held = max(weeks.last + timedelta(days=6), days.last) if weeks is not None else days.last
+    last = min(days.last + timedelta(days=lookback_days), held)  # no week after the data
+    out, week = [], monday(days.first)
+    while week <= last:
+        out.append(week)
+        week += timedelta(days=7)
+    return out
 
 
 def scheduled_run(execution_day: date) -> PlannedRun:
