@@ -5,6 +5,7 @@ import pandas as pd
 
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata, written_beside
 from onodig.classifiers.corpus import corrections_as_training, load_corpus
 from onodig.classifiers.evaluate import correction_weights, evaluate_splits, value_demand_kept
 from onodig.classifiers.model import TextClassifier
@@ -95,6 +96,8 @@ def classifier_evaluation(
         "classifier_metrics",
         pd.concat([split.evaluation.per_class.assign(split=name) for name, split in splits.items()], ignore_index=True),
     )
+    for event in written_beside(store, {CONFUSION_KEY: "classifier_confusion", METRICS_KEY: "classifier_metrics"}):
+        context.log_event(event)
     floor = float(classifier.config()["quality"]["macro_f1_floor"])
     real = value_demand_kept(model.predict, classifier.realdata_path) if classifier.realdata_path else None
     metadata = {
@@ -177,6 +180,8 @@ def classifier_audit(
     table = audit_table(previous, row)
     store.replace("classifier_audit", table)
     store.replace("classifier_audit_confusion", result.confusion_rows())
+    for event in written_beside(store, {AUDIT_CONFUSION_KEY: "classifier_audit_confusion"}):
+        context.log_event(event)
     threshold = int(classifier.config()["audit"]["min_for_correction"])
     said = statement(row, threshold)
     context.log.info(said)
@@ -187,6 +192,7 @@ def classifier_audit(
         "test_accuracy": dg.MetadataValue.float(round(test_accuracy, 4)),
         "statement": dg.MetadataValue.md(said),
         "versions": dg.MetadataValue.md(table.to_markdown(index=False)),
+        **table_metadata(store, "classifier_audit", len(table)),
     }
     if result.audited:
         low, high = result.interval
@@ -234,6 +240,7 @@ def classifier_correction(
             "accuracy_margin": dg.MetadataValue.float(round(chosen.accuracy_margin, 4)),
             "statement": dg.MetadataValue.md(said),
             "weights": dg.MetadataValue.md(matrix.to_markdown()),
+            **table_metadata(store, "classifier_correction", len(weights)),
         }
     )
 

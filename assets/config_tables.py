@@ -4,6 +4,7 @@ import dagster as dg
 
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata
 from onodig.demand.rules import RootCauseRules, process_tables
 
 CONFIG_TABLES = {
@@ -44,6 +45,7 @@ def config_tables(context: dg.AssetExecutionContext, landing: LandingResource, w
                 "rows": dg.MetadataValue.int(len(frame)),
                 "source": processes.origin if "process" in table else rules.origin,
                 "preview": dg.MetadataValue.md(frame.head(20).to_markdown(index=False)),
+                **table_metadata(store, table, len(frame)),
             },
         )
 

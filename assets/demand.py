@@ -9,6 +9,7 @@ from onodig.assets.classify import CLASSIFIER_KEY, EVALUATION_KEY, model_version
 from onodig.assets.ingest import ingest_key
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata, written_beside
 from onodig.classifiers.model import TextClassifier
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from onodig.demand.audit import QUEUE_COLUMNS, audit_queue
@@ -100,6 +101,8 @@ def inquiries(
     )
     write_changes(store, changes)
     context.log.info(changes.line())
+    for event in written_beside(store, {CHANGES_KEY: CHANGES, PREDICTIONS_KEY: PREDICTIONS}):
+        context.log_event(event)
 
     metadata = {
         "rows": dg.MetadataValue.int(summary.rows),
@@ -125,6 +128,7 @@ def inquiries(
         "unmapped_queues_and_services": dg.MetadataValue.json(dict(summary.unmapped)),
         "process_map": processes.origin,
         "demand_mix": dg.MetadataValue.md(demand_mix_markdown(summary.by_type, summary.rows)),
+        **table_metadata(store, "inquiries", summary.rows),
     }
     for process in sorted(summary.by_process):
         metadata[f"avoidable_share_{process}"] = dg.MetadataValue.float(round(summary.share(process), 4))
@@ -163,6 +167,7 @@ def review_queue(warehouse: WarehouseResource, outputs: OutputsResource) -> dg.M
     )
     return dg.MaterializeResult(
         metadata=queue_metadata(queue, path)
+        | table_metadata(store, "review_queue", len(queue))
         | {"least_sure": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "(empty)")}
     )
 
@@ -190,7 +195,9 @@ def audit_queue_export(
     path = write_excel_csv(for_analysts(queue, QUEUE_COLUMNS), Path(outputs.exports) / "audit_queue.csv")
     audited = int(store.scalar("select count(*) from inquiries where label_origin = 'audit'"))
     return dg.MaterializeResult(
-        metadata=queue_metadata(queue, path) | {"audited_so_far": dg.MetadataValue.int(audited)}
+        metadata=queue_metadata(queue, path)
+        | table_metadata(store, "audit_queue", len(queue))
+        | {"audited_so_far": dg.MetadataValue.int(audited)}
     )
 
 

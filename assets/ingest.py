@@ -4,6 +4,7 @@ import dagster as dg
 
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata, written_beside
 from onodig.ingestion.contract import SOURCES as SOURCE_DEFS
 from onodig.ingestion.load import MANIFEST, QUARANTINE, WINDOWS, ensure_staged_table, load_window, staged_table
 from onodig.quality.suites import unique_columns, validate_in_chunks
@@ -87,6 +88,8 @@ def build_ingest_asset(source: str, partitions: dg.PartitionsDefinition) -> dg.A
         )
         if not total:
             context.log.info(f"{staged_table(source)}: {NOT_DELIVERED[source]}")
+        for event in written_beside(store, {QUARANTINE_KEY: QUARANTINE, MANIFEST_KEY: MANIFEST, WINDOWS_KEY: WINDOWS}):
+            context.log_event(event)
         reasons = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(report.reasons.items())) or "| (none) | 0 |"
         return dg.MaterializeResult(
             metadata={
@@ -106,6 +109,7 @@ def build_ingest_asset(source: str, partitions: dg.PartitionsDefinition) -> dg.A
                 "files_quarantined": dg.MetadataValue.int(report.files_quarantined),
                 "quarantine_reasons": dg.MetadataValue.md("| reason | rows or files |\n|---|---|\n" + reasons),
                 "seconds": dg.MetadataValue.float(round(report.seconds, 2)),
+                **table_metadata(store, staged_table(source), total),
             },
             check_results=[window_quality(store, source, start, end)],
         )

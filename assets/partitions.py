@@ -9,9 +9,8 @@ from datetime import date
 
 import dagster as dg
 
+from onodig.ingestion.coverage import TIMEZONE
 from onodig.ingestion.days import monday
-
-TIMEZONE = "Europe/Stockholm"
 
 
 def daily_partitions(first_day: date) -> dg.DailyPartitionsDefinition:

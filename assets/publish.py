@@ -1,4 +1,8 @@
-"""The process owners' weekly reports: one page and one CSV per process, e-mailed when configured."""
+"""The process owners' weekly reports: one page and one CSV per process and week, e-mailed when configured.
+
+Partitioned by week like the marts it reads: a run writes the outbox for the weeks it rebuilt and
+e-mails only the newest week the exports cover (see :mod:`reports.publish`).
+"""
 
 import base64
 from pathlib import Path
@@ -6,27 +10,55 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from onodig.assets.partitions import Partitions
+from onodig.assets.coverage import COVERAGE_KEY
+from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
 from onodig.reports.charts import share_chart
+from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
 
 REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
-
-
-@dg.asset(
-    key=REPORTS_KEY,
-    group_name="reports",
-    kinds={"html", "csv"},
-    owners=["team:kundcenter"],
-    deps=[*(dg.AssetKey(["marts", name]) for name in MARTS), dg.AssetKey(["classifier", AUDIT])],
-    description="The process owner's weekly report, one per process: the avoidable share over 12 weeks with its "
+DESCRIPTION = (
+    "The process owner's weekly report, one per process and week: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
-    "cost, and what changed since last week, as a self-contained HTML page and a CSV in the outbox. Sent by SMTP "
-    "to the owners listed in processes.yaml when SMTP is configured.",
+    "cost, and what changed since last week, with example inquiries per top cause, channels and repeat contacts, as "
+    "a self-contained HTML page, an xlsx and a CSV in the outbox (outbox/<ISO week>/<process>.html: every week, an "
+    "archive). Sent by SMTP to the owners listed in processes.yaml when SMTP is configured (charts inline by "
+    "Content-ID, the page, xlsx and CSV attached), for the newest week the contact and e-service exports cover only; "
+    "a week they do not cover, or still in progress, says preliminär and why, and a sent week whose figures a "
+    "late file moves beyond the interval is sent once more, marked reviderad."
 )
-def process_reports(
+
+
+def build_reports_asset(weeks: dg.WeeklyPartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=REPORTS_KEY,
+        group_name="reports",
+        kinds={"html", "xlsx", "csv"},
+        owners=["team:kundcenter"],
+        deps=[
+            *(dg.AssetKey(["marts", name]) for name in (*MARTS, REPEATS)),
+            dg.AssetKey(["classifier", AUDIT]),
+            COVERAGE_KEY,
+        ],
+        partitions_def=weeks,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=DESCRIPTION,
+    )
+    def process_reports(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        landing: LandingResource,
+        outputs: OutputsResource,
+        smtp: SmtpResource,
+    ) -> dg.MaterializeResult:
+        return publish_weeks(context, warehouse, landing, outputs, smtp)
+
+    return process_reports
+
+
+def publish_weeks(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     landing: LandingResource,
@@ -40,22 +72,30 @@ def process_reports(
         outputs.language,
         smtp.settings() if smtp.configured else None,
         warn=context.log.warning,
+        weeks=window_dates(context),
     )
-    weekly, latest, written = done.weekly, done.week_start, done.written
+    weekly, written = done.weekly, done.written
+    latest = done.week_start or pd.to_datetime(weekly["week_start"]).max().date()
     overall = overall_weekly(weekly)
     chart = share_chart(overall, outputs.language)
+    reported = overall[pd.to_datetime(overall["week_start"]).dt.date <= latest]
     metadata = {
         "reports": dg.MetadataValue.int(len(written)),
         "week_start": str(latest),
-        "outbox": dg.MetadataValue.path(str(written[0].parent) if written else outputs.outbox),
+        "emailed_week": str(done.week_start or "none: no week the exports cover"),
+        "weeks_written": ", ".join(str(week) for week in done.weeks) or "none",
+        "weeks_preliminary": ", ".join(str(week) for week in done.preliminary) or "none",
+        "outbox": dg.MetadataValue.path(str(written[-1].parent) if written else outputs.outbox),
         "exports_not_delivered": ", ".join(done.missing) or "none",
         "emails_sent": dg.MetadataValue.int(len(done.sent)),
         "emails_unchanged_not_resent": dg.MetadataValue.int(done.unchanged),
+        "emails_revised": dg.MetadataValue.json(done.revised),
+        "changes_within_interval_not_sent": dg.MetadataValue.int(done.changed_within_interval),
         "emails_failed": dg.MetadataValue.json(done.failed),
         "municipality_share_chart": dg.MetadataValue.md(
             "![Avoidable share, whole municipality](data:image/png;base64," + base64.b64encode(chart).decode() + ")"
         ),
-        "avoidable_share": dg.MetadataValue.float(round(float(overall["avoidable_share"].iloc[-1]), 4)),
+        "avoidable_share": dg.MetadataValue.float(round(float(reported["avoidable_share"].iloc[-1]), 4)),
         "classifier_accuracy": audit_note(audit_in_use(warehouse.get()), "en"),
     }
     this_week = weekly[pd.to_datetime(weekly["week_start"]).dt.date == latest]
@@ -71,7 +111,8 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         group_name="reports",
         kinds={"table"},
         owners=["team:kundcenter"],
-        description="Every weekly report e-mailed: process, week, content hash and number of recipients, so "
-        "that a report already sent unchanged is not sent again.",
+        description="Every weekly report e-mailed: process, week, content hash, number of recipients, status "
+        "(sent, or revised for the one reviderad report after it) and the share with its interval as sent, so that "
+        "a report already sent is not sent again and a late change is sent once, only beyond that interval.",
     )
-    return [process_reports, deliveries]
+    return [build_reports_asset(partitions.weeks), deliveries]

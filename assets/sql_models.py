@@ -8,8 +8,10 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from onodig.assets.pages import PAGES, partition_metadata, summary_table
 from onodig.assets.partitions import Partitions, window_dates
-from onodig.assets.resources import WarehouseResource
+from onodig.assets.resources import OutputsResource, WarehouseResource
+from onodig.assets.table_metadata import table_metadata, written_beside
 from onodig.warehouse import fingerprints
 from onodig.warehouse.sql_models import (
     SqlModel,
@@ -22,6 +24,10 @@ from onodig.warehouse.sql_models import (
 )
 
 GRAIN_CHECK = "grain_is_unique"
+MART_INPUTS_KEY = dg.AssetKey(["marts", fingerprints.TABLE])
+# Who answers for a layer's tables: the data team for what cleans and links, the contact-centre
+# analysts for the marts they publish (README, "What it publishes"). Python assets name theirs where they are built.
+LAYER_OWNERS = {"staging": ["team:data"], "intermediate": ["team:data"], "marts": ["team:kundcenter"]}
 
 
 def _check_specs(model: SqlModel, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -58,6 +64,7 @@ def build_sql_asset(
                 group_name=model.layer,
                 description=model.description or f"SQL model {model.path.name}",
                 kinds={"sql"},
+                owners=LAYER_OWNERS[model.layer],
                 metadata={"sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"), "grain": ", ".join(model.grain)},
             )
         ],
@@ -65,7 +72,7 @@ def build_sql_asset(
         partitions_def=weekly if model.partition_by else None,
         backfill_policy=dg.BackfillPolicy.single_run() if model.partition_by else None,
     )
-    def _run(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def _run(context: dg.AssetExecutionContext, warehouse: WarehouseResource, outputs: OutputsResource):
         store = warehouse.get()
         if model.partition_by:
             start, end = window_dates(context)
@@ -81,17 +88,28 @@ def build_sql_asset(
                 "rows": dg.MetadataValue.int(rows),
                 "rows_in_these_weeks": dg.MetadataValue.int(window_rows),
                 "weeks": f"{start} to {end} (exclusive)",
+                **table_metadata(store, model.name, rows),
             }
+            # each week's own figures on its own partition's materialization, so that a run over
+            # many weeks still gives each week's point in the partition plots
+            for partition_key, values in partition_metadata(store, model, context.partition_keys).items():
+                context.add_asset_metadata(values, asset_key=key, partition_key=partition_key)
         else:
             rows = run_model(model, store)
             context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
-            metadata = {"rows": dg.MetadataValue.int(rows)}
+            metadata = {"rows": dg.MetadataValue.int(rows), **table_metadata(store, model.name, rows)}
         for title, query in model.summaries:
-            frame = store.read(transpile(query, store.dialect))
-            metadata[title] = dg.MetadataValue.md(
-                frame.to_markdown(index=False, floatfmt=".3g") if len(frame) else "(no rows)"
-            )
+            metadata[title] = summary_table(store.read(transpile(query, store.dialect)), outputs.language)
+        if model.name in PAGES:
+            page_metadata = PAGES[model.name](store, outputs.language)
+            if model.partition_by and context.partition_keys:
+                # the chart and tables once, on the run's last week: the latest materialization the page shows
+                context.add_asset_metadata(page_metadata, asset_key=key, partition_key=context.partition_keys[-1])
+            else:
+                metadata.update(page_metadata)
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        if model.partition_by:  # mart_inputs, written beside: its page shows its columns and rows too
+            yield from written_beside(store, {MART_INPUTS_KEY: fingerprints.TABLE})
         for test in model.tests:
             failures = int(store.scalar(failing_rows_query(model, test)))
             yield dg.AssetCheckResult(
@@ -115,10 +133,11 @@ def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.As
 def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
     """``mart_inputs``: written by each weekly mart as it builds a window, read by the run plan."""
     return dg.AssetSpec(
-        dg.AssetKey(["marts", fingerprints.TABLE]),
+        MART_INPUTS_KEY,
         deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.partition_by],
         group_name="marts",
         kinds={"table"},
+        owners=LAYER_OWNERS["marts"],
         description="Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
         "that a run rebuilds only the weeks whose inputs changed (onodig run plans with it).",
     )

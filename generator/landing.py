@@ -60,6 +60,9 @@ class GeneratorConfig:
     start: date = date(2026, 8, 31)  # a Monday
     quirks: bool = True
     duplicate_window_days: int = 14
+    # re-submissions of recent e-service applications on the Monday and Tuesday after the last week:
+    # exports end on a Sunday, but a submission system delivers what came in since
+    stragglers: int = 0
 
 
 @dataclass
@@ -390,6 +393,47 @@ class _World:
             }
         )
 
+    def straggler(self) -> None:
+        """A re-submission on the Monday or Tuesday after the last week, of an application still
+        waiting for its decision: a behavioural duplicate, like those inside the weeks."""
+        rng = self.rng
+        at = self.when(self.end.date() + timedelta(days=rng.randrange(2)), "eservice")
+        window = timedelta(days=self.cfg.duplicate_window_days)
+        waiting = [
+            (pnr, service, when, case_ref)
+            for (pnr, service), earlier in self.submissions.items()
+            for when, case_ref in earlier[-1:]
+            if timedelta(days=1) < at - when < window - timedelta(days=1)
+            and case_ref in self.case_info
+            and self.case_info[case_ref]["decided"] > at
+        ]
+        if not waiting:
+            return
+        pnr, service, _, case_ref = rng.choice(sorted(waiting))
+        spec = next(spec for spec in PROCESSES if service in spec.services)
+        self.submissions[(pnr, service)].append((at, case_ref))
+        self.submission_seq += 1
+        sid = f"E{self.submission_seq:07d}"
+        self.rows["eservice"].append(
+            {
+                "submission_id": sid,
+                "submitted_at": _fmt(at),
+                "citizen_id": pnr,
+                "service": service,
+                "case_ref": case_ref,
+            }
+        )
+        self.truth.append(
+            {
+                "inquiry_id": f"eservice:{sid}",
+                "source": "eservice",
+                "process": spec.key,
+                "demand_type": "duplicate_request",
+                "occurred_at": _fmt(at),
+                "expect": "inquiry",
+            }
+        )
+
     def background_invoices(self, day: date) -> None:
         rng = self.rng
         for spec in PROCESSES:
@@ -417,6 +461,8 @@ class _World:
                     self.submission(spec, day)
                 else:
                     self.contact(spec, day)
+        for _ in range(self.cfg.stragglers):
+            self.straggler()
 
 
 def _day_of(source: str, row: dict) -> str:

@@ -113,7 +113,10 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
 
 
 def summary(settings, stream=sys.stdout) -> None:
+    import pandas as pd
+
     from onodig.demand.changes import summary_line as changes_line
+    from onodig.ingestion.coverage import latest_covered_week, read_coverage
     from onodig.warehouse import Warehouse
 
     store = Warehouse(settings.warehouse_url)
@@ -125,7 +128,9 @@ def summary(settings, stream=sys.stdout) -> None:
         "sum(case when needs_review then 1 else 0 end) as needs_review from inquiries"
     ).iloc[0]
     quarantined = store.scalar("select count(*) from quarantine") if store.has_table("quarantine") else 0
-    latest = weekly[weekly["week_start"] == weekly["week_start"].max()].copy()
+    reported = latest_covered_week(read_coverage(store))  # the week the e-mailed reports are for
+    week = pd.Timestamp(reported) if reported else pd.Timestamp(weekly["week_start"].max())
+    latest = weekly[pd.to_datetime(weekly["week_start"]) == week].copy()
     latest["95 % interval"] = [
         f"{lo:.0%}–{hi:.0%}"
         for lo, hi in zip(latest["avoidable_share_low"], latest["avoidable_share_high"], strict=True)
@@ -140,7 +145,9 @@ def summary(settings, stream=sys.stdout) -> None:
         "corrected_avoidable_share",
     ]
     percent = "{:.1%}".format
-    print("\nAvoidable demand, latest week (table avoidable_demand_weekly):", file=stream)
+    later = sorted({str(pd.Timestamp(w).date()) for w in weekly["week_start"] if pd.Timestamp(w) > week})
+    which = "the newest week the exports cover, e-mailed" if reported else "no week the exports cover yet"
+    print(f"\nAvoidable demand, week of {week:%Y-%m-%d}: {which} (table avoidable_demand_weekly):", file=stream)
     table = latest[cols].rename(columns={"corrected_avoidable_share": "corrected"})
     print(table.to_string(index=False, formatters={"avoidable_share": percent, "corrected": percent}), file=stream)
     print(
@@ -149,6 +156,8 @@ def summary(settings, stream=sys.stdout) -> None:
         f"{int(totals['needs_review']):,} flagged for review; {int(quarantined)} quarantined rows/files.",
         file=stream,
     )
+    if later:
+        print(f"Later weeks, preliminär (in the outbox, not e-mailed): {', '.join(later)}.", file=stream)
     print(changes_line(store), file=stream)  # analysts' files applied and ignored, re-labelled history
 
 
@@ -268,7 +277,11 @@ def cmd_generate(args) -> int:
     from onodig.generator.landing import GeneratorConfig, write_landing
 
     truth = Path(args.truth) if args.truth else settings.landing.parent / "truth.csv"
-    config = GeneratorConfig(weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks)
+    if args.stragglers < 0:
+        raise ConfigError(f"--stragglers must be 0 or more (got {args.stragglers})")
+    config = GeneratorConfig(
+        weeks=args.weeks, per_week=args.per_week, seed=args.seed, quirks=not args.no_quirks, stragglers=args.stragglers
+    )
     started = time.perf_counter()
     counts = write_landing(config, settings.landing, truth)
     print(
@@ -340,6 +353,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--weeks", type=int, default=12)
         p.add_argument("--per-week", type=int, default=1500)
         p.add_argument("--seed", type=int, default=7)
+        p.add_argument(
+            "--stragglers",
+            type=int,
+            default=5,
+            help="e-service re-submissions on the two days after the last Sunday, as a real export has (default 5)",
+        )
         if name == "generate":
             p.add_argument("--truth", help="where to write the truth file (default next to the landing folder)")
             p.add_argument("--no-quirks", action="store_true", help="plain UTF-8 ';' files, no bad rows")

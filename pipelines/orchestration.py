@@ -10,22 +10,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from onodig.assets.demand import INQUIRIES_KEY
-from onodig.assets.partitions import TIMEZONE
 from onodig.assets.publish import REPORTS_KEY
+from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse, fingerprints
-from onodig.warehouse.sql_models import discover
 
 
 def data_weeks(store: Warehouse) -> Window | None:
@@ -40,10 +38,6 @@ def data_weeks(store: Warehouse) -> Window | None:
 
 def _as_date(value) -> date:
     return pd.Timestamp(value).date()
-
-
-def stockholm_today() -> date:
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 @dataclass
@@ -103,10 +97,6 @@ def describe_weeks(weeks: list[date]) -> str:
     return f"{len(weeks)} ({', '.join(str(w) for w in plan.week_windows(weeks))})"
 
 
-def weekly_mart_keys() -> list[dg.AssetKey]:
-    return [dg.AssetKey([m.layer, m.name]) for m in discover() if m.partition_by]
-
-
 def run_in_order(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -146,7 +136,7 @@ def run_in_order(
             raise_on_error=False,
             tags=dict(run.tags),
             run_config=run_config,
-            asset_selection={"marts": weekly_mart_keys(), "reports": [REPORTS_KEY]}.get(run.selection),
+            asset_selection=[REPORTS_KEY] if run.selection == "reports" else None,
         )
         results.append(result)
         return result.success
@@ -168,11 +158,12 @@ def run_in_order(
     classified = RunsInOrder(results[-1:]).metadata(INQUIRIES_KEY, "classified_this_run")
     done.classified = int(classified[-1]) if classified else None
     stale = fingerprints.stale_weeks(store)
-    publishing = plan.publish_stale(stale, data_weeks(store))
+    report_week = latest_covered_week(export_coverage(store, today)) if stale or data_weeks(store) else None
+    publishing = plan.publish_stale(stale, data_weeks(store), report_week)
     if not publishing:
         log("no inquiries: no weeks to publish")
     elif not stale:
-        log("no week's marts changed: only the reports are written again")
+        log("no week's marts changed: only the reports of the week they are for are written again")
     for publish in publishing:
         if not execute(publish):
             break

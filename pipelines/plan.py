@@ -69,7 +69,7 @@ class PlannedRun:
     window: Window | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     run_key: str | None = None
-    selection: str = ""  # "marts": the weekly marts without the reports; "reports": the reports alone
+    selection: str = ""  # "reports": the reports alone, without the marts
 
 
 def plan_days(
@@ -123,15 +123,28 @@ def link_run(after: Mapping[str, str] | None = None, run_key: str | None = None)
 
 
 def publish_run(
-    after: Mapping[str, str] | None, weeks: Window | None, every_week: bool = False, run_key: str | None = None
+    after: Mapping[str, str] | None,
+    weeks: Window | None,
+    every_week: bool = False,
+    run_key: str | None = None,
+    report_week: date | None = None,
 ) -> PlannedRun | None:
     """``publish_weeks`` for the weeks a finished ``classify_and_link`` re-opened, or every week
-    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all)."""
+    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all).
+
+    ``report_week``, the newest week the exports cover, is always among them: the rows that
+    complete a week may all be from the days after it (Monday's rows after a quiet Sunday), and
+    only a run that holds the week e-mails it. A run re-sends nothing already sent unchanged.
+    """
     if every_week:
         reopened = weeks
     else:
         sources = (after or {}).get(SOURCES_TAG)
         reopened = reopened_weeks(days_of_run(after or {}), weeks, set(sources.split(",")) if sources else None)
+    if report_week is not None and weeks is not None and weeks.first <= report_week <= weeks.last:
+        reopened = (
+            Window(min(report_week, reopened.first), reopened.last) if reopened else Window(report_week, report_week)
+        )
     if reopened is None:
         return None
     return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)
@@ -148,23 +161,25 @@ def week_windows(weeks: list[date] | set[date]) -> list[Window]:
     return windows
 
 
-def publish_stale(weeks: list[date] | set[date], data: Window | None = None) -> list[PlannedRun]:
+def publish_stale(
+    weeks: list[date] | set[date], data: Window | None = None, report_week: date | None = None
+) -> list[PlannedRun]:
     """``publish_weeks`` for the weeks whose marts are stale (``warehouse.fingerprints``): one run per
-    stretch of consecutive weeks, the reports with the last run only, so they are written once.
+    stretch of consecutive weeks, marts and those weeks' reports.
 
-    With no stale week the reports still run, alone, for the latest week of ``data``: they show
-    more than the marts (the audit's accuracy, the exports still missing, who was mailed).
+    The week the reports e-mail (``report_week``, the newest the exports cover) gets its reports
+    written even when its marts did not change: it may have become covered since. With nothing
+    stale and no such week, the reports of the latest week of ``data`` are written again: they show
+    more than the marts (the audit's accuracy, the exports still missing).
     """
     windows = week_windows(weeks)
-    if not windows:
-        if data is None:
-            return []
-        latest = Window(data.last, data.last)
-        return [PlannedRun(PUBLISH_JOB, latest, latest.tags(), selection="reports")]
-    return [
-        PlannedRun(PUBLISH_JOB, window, window.tags(), selection="marts" if i < len(windows) - 1 else "")
-        for i, window in enumerate(windows)
-    ]
+    runs = [PlannedRun(PUBLISH_JOB, window, window.tags()) for window in windows]
+    if report_week is None and not windows and data is not None:
+        report_week = data.last
+    if report_week is not None and not any(w.first <= report_week <= w.last for w in windows):
+        week = Window(report_week, report_week)
+        runs.append(PlannedRun(PUBLISH_JOB, week, week.tags(), selection="reports"))
+    return runs
 
 
 def weeks_after_days(days: Window, lookback_days: int, weeks: Window | None = None) -> list[date]:

@@ -12,6 +12,7 @@ import dagster as dg
 
 from onodig.assets.resources import LandingResource, PseudonymResource, WarehouseResource
 from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import file_name, landing_files, other_files
 from onodig.pipelines import plan
@@ -93,7 +94,10 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
     def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
         with warehouse.get() as store:
             weeks = data_weeks(store)
-        run = plan.publish_run(context.dagster_run.tags, weeks, run_key=f"after-{context.dagster_run.run_id}")
+            report_week = latest_covered_week(export_coverage(store, stockholm_today()))
+        run = plan.publish_run(
+            context.dagster_run.tags, weeks, run_key=f"after-{context.dagster_run.run_id}", report_week=report_week
+        )
         return request(run, "no weeks with inquiries to publish")
 
     return [new_landing_files, classify_after_ingest, publish_after_classify]

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -58,7 +59,22 @@ class Settings:
     smtp_password_set: bool = False  # the password itself is only ever read through dg.EnvVar
     executor: str = "in_process"  # or "multiprocess" (PostgreSQL only: DuckDB has one writer)
     max_concurrent: int = 0  # multiprocess: steps at once; 0 means the number of cores
-    first_day: date = DEFAULT_FIRST_DAY  # the first daily partition; its Monday starts the weekly ones
+    first_day_setting: date | None = None  # ONODIG_FIRST_DAY; None: the earliest day the landing exports hold
+
+    @cached_property
+    def first_day(self) -> date:
+        """The first daily partition (its Monday starts the weekly ones): ``ONODIG_FIRST_DAY`` if set, else
+        the Monday of the earliest row in the landing exports, else (an empty landing folder) 2025-01-01.
+
+        Worked out once per settings, when first asked: the definitions and the run plan then agree.
+        """
+        if self.first_day_setting is not None:
+            return self.first_day_setting
+        from onodig.ingestion.first_day import earliest_landing_day  # reads files: only when asked
+
+        if not self.landing.is_dir():
+            return DEFAULT_FIRST_DAY
+        return earliest_landing_day(self.landing, self.warehouse_url, self.pseudonym_key) or DEFAULT_FIRST_DAY
 
     @property
     def model_dir(self) -> Path:
@@ -111,7 +127,7 @@ def resolve(
         smtp_password_set=bool(env.get("ONODIG_SMTP_PASSWORD")),
         executor=env.get("ONODIG_EXECUTOR") or "in_process",
         max_concurrent=_whole_number(env, "ONODIG_MAX_CONCURRENT", 0, "a whole number of steps, 0 for one per core"),
-        first_day=_first_day(env.get("ONODIG_FIRST_DAY")),
+        first_day_setting=_first_day(env.get("ONODIG_FIRST_DAY")),
     )
 
 
@@ -267,9 +283,9 @@ def _boolean(env, name: str) -> bool:
     raise BadSetting(f"{name} must be true or false (got {env.get(name)!r})")
 
 
-def _first_day(value: str | None) -> date:
-    if not value:
-        return DEFAULT_FIRST_DAY
+def _first_day(value: str | None) -> date | None:
+    if not value or not value.strip():
+        return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:

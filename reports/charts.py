@@ -8,7 +8,7 @@ that pyplot never saw is freed like any other object, so a run of many reports c
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import matplotlib
@@ -43,12 +43,14 @@ AVOIDABLE_COLOUR = "#c55a11"
 VALUE_COLOUR = "#8c8c8c"
 
 
-def share_chart(weeks_df: pd.DataFrame, language: str = "sv") -> bytes:
+def share_chart(weeks_df: pd.DataFrame, language: str = "sv", axis: Sequence[date] | None = None) -> bytes:
     """The share over the weeks shown, with its uncertainty, so one bad week is not read as a trend.
 
     `weeks_df` holds avoidable_demand_weekly rows (week_start, avoidable_share, avoidable_share_low,
     avoidable_share_high, corrected_avoidable_share), one per week. Weeks are placed by their
     distance in weeks, so a week without data shows as a gap in the axis rather than vanishing.
+    `axis` (Mondays, oldest first) fixes the weeks the axis spans: a quiet last week then still
+    has its place at the right-hand end, empty, instead of the chart ending a week early.
     """
     check_language(language)
     data = weeks_df.copy()
@@ -56,6 +58,9 @@ def share_chart(weeks_df: pd.DataFrame, language: str = "sv") -> bytes:
     data = data.sort_values("week_start").reset_index(drop=True)
     for column in ("avoidable_share", "avoidable_share_low", "avoidable_share_high", "corrected_avoidable_share"):
         data[column] = pd.to_numeric(data[column], errors="coerce") if column in data else float("nan")
+    if axis:
+        calendar = pd.DataFrame({"week_start": [_as_date(week) for week in axis]})
+        data = calendar.merge(data, on="week_start", how="left")
 
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=SIZE, dpi=DPI)
@@ -73,10 +78,17 @@ def share_chart(weeks_df: pd.DataFrame, language: str = "sv") -> bytes:
             linewidth=0,
             label=text("legend_interval", language),
         )
-        if len(x) == 1:
-            # fill_between draws nothing for a single week; show its interval as a bar instead
+        present = data["avoidable_share_low"].notna() & data["avoidable_share_high"].notna()
+        alone = present & ~present.shift(1, fill_value=False) & ~present.shift(-1, fill_value=False)
+        if alone.any():
+            # fill_between draws nothing for a week without neighbours; show its interval as a bar instead
             axes.vlines(
-                x, data["avoidable_share_low"], data["avoidable_share_high"], color=BAND_COLOUR, alpha=0.6, linewidth=14
+                [position for position, single in zip(x, alone, strict=True) if single],
+                data.loc[alone, "avoidable_share_low"],
+                data.loc[alone, "avoidable_share_high"],
+                color=BAND_COLOUR,
+                alpha=0.6,
+                linewidth=14,
             )
         axes.plot(
             x,

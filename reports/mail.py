@@ -1,8 +1,12 @@
-"""Sending a report to its process owners by SMTP: text, the HTML page and the CSV in one e-mail.
+"""Sending a report to its process owners by SMTP: one e-mail that reads the same in every client.
 
-The plain-text part carries the change sentence and the key figures, so the message still says
-what matters in a client that shows no HTML. A failure is raised as `ReportNotSent`, with
-smtplib's reason, so a scheduled run fails visibly instead of reporting a delivery that never was.
+The message is ``multipart/mixed``: first the body, ``multipart/alternative`` of a plain-text part
+(the change sentence, the key figures and the top causes, for a client that shows no HTML) and a
+``multipart/related`` HTML part whose charts are PNG parts referenced as ``cid:`` (Gmail and
+Outlook block or strip ``data:`` images in a body); then the attachments: the page itself as an
+HTML file (self-contained, for saving or forwarding), the figures as xlsx for people and as CSV
+for machines. A failure is raised as `ReportNotSent`, with smtplib's reason, so a scheduled run
+fails visibly instead of reporting a delivery that never was.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from email.utils import formatdate, make_msgid
 
 from onodig.reports.render import Report
 from onodig.reports.texts import format_number, format_percent, iso_week, text, week_title
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 class ReportNotSent(Exception):
@@ -32,9 +38,9 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
-def attachment_name(report: Report) -> str:
+def attachment_name(report: Report, suffix: str = "csv") -> str:
     """ISO week in the name, so a folder of saved attachments sorts by week."""
-    return f"onodig_{report.process}_{report.week_start:%G-W%V}.csv"
+    return f"onodig_{report.process}_{report.week_start:%G-W%V}.{suffix}"
 
 
 def default_subject(report: Report) -> str:
@@ -74,7 +80,21 @@ def plain_text(report: Report) -> str:
             headroom=format_percent(summary["growth_headroom_if_halved"], language),
         )
         lines += ["", headroom]
-    lines += ["", text("plain_attachment", language), ""]
+    causes = summary.get("top_causes") or []
+    if causes:
+        lines += ["", text("plain_causes", language)]
+        lines += [
+            text(
+                "plain_cause",
+                language,
+                cause=cause["cause"],
+                inquiries=format_number(cause["inquiries"], language),
+                hours=format_number(cause["hours"], language, 1),
+                lever=cause["lever"],
+            )
+            for cause in causes
+        ]
+    lines += ["", text("plain_attachments", language), ""]
     return "\n".join(lines)
 
 
@@ -89,7 +109,24 @@ def build_message(
     # An explicit domain: without one, make_msgid asks DNS for this host's name, which can hang.
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or "localhost")
     message.set_content(plain_text(report))
-    message.add_alternative(report.html, subtype="html")
+    message.add_alternative(report.mail_html or report.html, subtype="html")
+    if report.mail_html:
+        html_part = message.get_body(preferencelist=("html",))
+        for image in report.images:
+            html_part.add_related(
+                image.png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{image.cid}>",
+                filename=image.filename,
+                disposition="inline",
+            )
+    message.add_attachment(report.html, subtype="html", filename=attachment_name(report, "html"))
+    if report.xlsx:
+        maintype, subtype = XLSX_TYPE
+        message.add_attachment(
+            report.xlsx, maintype=maintype, subtype=subtype, filename=attachment_name(report, "xlsx")
+        )
     message.add_attachment(report.csv, subtype="csv", filename=attachment_name(report))
     return message
 

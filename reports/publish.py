@@ -1,7 +1,9 @@
 """Writing the weekly reports: where they go, who gets them, and the municipality-wide figures beside them.
 
 :func:`publish_reports` is the whole step, from the marts in the warehouse to files in the outbox
-and e-mails to the owners; the asset only turns what it returns into metadata.
+and e-mails to the owners; the asset only turns what it returns into metadata. Every week goes to
+the outbox; only the newest week the exports cover is e-mailed, once, and a sent week once more
+when a late file moves it beyond its interval (:func:`decide`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,19 @@ import pandas as pd
 
 from onodig.demand.processes import PROCESS_KEY, ProcessMap
 from onodig.ingestion.contract import SOURCES
+from onodig.ingestion.coverage import (
+    WeekCoverage,
+    export_coverage,
+    latest_covered_week,
+    stockholm_today,
+    week_coverage,
+)
 from onodig.ingestion.load import staged_table
-from onodig.reports.mail import ReportNotSent, SmtpSettings, send_report
-from onodig.reports.render import Report, build_report
+from onodig.reports.evidence import read_evidence
+from onodig.reports.mail import ReportNotSent, SmtpSettings, default_subject, send_report
+from onodig.reports.render import Report, build_report, with_banner
+from onodig.reports.status import REVISED, Banner, preliminary_banner, revised_banner
+from onodig.reports.texts import text
 from onodig.warehouse import Warehouse
 
 DELIVERIES = "report_deliveries"
@@ -87,6 +99,36 @@ def content_hash(report: Report) -> str:
     return hashlib.sha256(report.csv.encode("utf-8") + report.html.encode("utf-8")).hexdigest()[:24]
 
 
+FIRST = "sent"  # report_deliveries.status: the week's first report; REVISED: the one revision after it
+DELIVERY_COLUMNS = (
+    "process",
+    "week_start",
+    "content_hash",
+    "recipients",
+    "sent_at",
+    "status",
+    "avoidable_share",
+    "avoidable_share_low",
+    "avoidable_share_high",
+)
+
+
+def read_deliveries(store: Warehouse) -> pd.DataFrame:
+    """Every report e-mailed so far; rows from before 0.4.0 have no status (they were the week's first)."""
+    if not store.has_table(DELIVERIES):
+        return pd.DataFrame(columns=list(DELIVERY_COLUMNS))
+    frame = store.read_table(DELIVERIES)
+    for column in DELIVERY_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    frame["week_start"] = [pd.Timestamp(value).date() for value in frame["week_start"]]
+    frame["legacy"] = frame["status"].isna()  # sent before the share was recorded: never revised
+    frame["status"] = frame["status"].fillna(FIRST)
+    for column in ("avoidable_share", "avoidable_share_low", "avoidable_share_high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
 def already_sent(deliveries: pd.DataFrame, report: Report) -> bool:
     """A report identical to one already sent for the same process and week is not sent again."""
     if deliveries.empty:
@@ -99,16 +141,90 @@ def already_sent(deliveries: pd.DataFrame, report: Report) -> bool:
     return bool(same.any())
 
 
+def beyond_interval(first: pd.Series, report: Report) -> bool:
+    """Whether the share moved outside the 95 % interval of the report first sent for the week.
+
+    A share where there was none (a process without inquiries then) moved too; one that is gone
+    did as well. Within the interval, the change is the noise the sent report already allowed for.
+    """
+    if first.get("legacy", False):
+        return False
+    share = report.summary.get("avoidable_share")
+    low, high = first["avoidable_share_low"], first["avoidable_share_high"]
+    if share is None or pd.isna(first["avoidable_share"]):
+        return (share is None) != pd.isna(first["avoidable_share"])
+    if pd.isna(low) or pd.isna(high):
+        return False
+    return not low <= share <= high
+
+
+SEND, UNCHANGED, KEPT_BACK, ARCHIVE = "send", "unchanged", "kept back", "archive"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one process's report for one week: send it (as the first or the revised one), or only write it.
+
+    ``outcome``: SEND; UNCHANGED (the very report was sent); KEPT_BACK (a sent week changed within
+    its interval, or after its one revision); ARCHIVE (a week never e-mailed).
+    """
+
+    outcome: str
+    status: str = FIRST
+
+
+def decide(
+    deliveries: pd.DataFrame,
+    process: str,
+    week: date,
+    coverage: WeekCoverage,
+    report_week: date | None,
+    language: str,
+    built: Report,
+) -> tuple[Decision, Report]:
+    """The one rule for e-mail: the newest covered week once, and a sent week once more when a late
+    file moved it beyond the interval, marked reviderad. Everything else goes to the outbox only.
+
+    Returns the report ``built`` with its banner, as it goes to the outbox and the mail: what is
+    compared with what was sent is that page, banner included, so a re-run finds it unchanged.
+    """
+
+    def render(banner: Banner | None) -> Report:
+        return with_banner(built, banner)
+
+    if not coverage.covered:
+        return Decision(ARCHIVE), render(preliminary_banner(coverage, language))
+    sent = deliveries[(deliveries["process"] == process) & (deliveries["week_start"] == week)]
+    if sent.empty:
+        return Decision(SEND if week == report_week else ARCHIVE), render(None)
+    originals = sent[sent["status"] != REVISED]
+    first = (originals if len(originals) else sent).sort_values("sent_at").iloc[0]
+    banner = revised_banner(pd.Timestamp(first["sent_at"]).date(), language)
+    if (sent["status"] == REVISED).any():  # revised once already: later changes stay in the outbox
+        report = render(banner)
+        return Decision(UNCHANGED if already_sent(sent, report) else KEPT_BACK, REVISED), report
+    report = render(None)
+    if already_sent(sent, report):
+        return Decision(UNCHANGED), report
+    if beyond_interval(first, report):
+        return Decision(SEND, REVISED), render(banner)
+    return Decision(KEPT_BACK), report
+
+
 @dataclass
 class Publication:
-    """What one publishing step did: the files written and the e-mails sent, kept back or failed."""
+    """What one publishing step did: the weeks written, the e-mails sent, kept back or failed."""
 
-    week_start: date
+    week_start: date | None  # the week e-mailed: the newest the exports cover; None when none is
     weekly: pd.DataFrame
+    weeks: list[date] = field(default_factory=list)  # every week written to the outbox
     written: list[Path] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)  # "process week" of each reviderad report sent
     failed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    changed_within_interval: int = 0  # sent weeks whose new figures stay in the outbox
+    preliminary: list[date] = field(default_factory=list)
     missing: tuple[str, ...] = ()  # landing sources not delivered yet
 
 
@@ -119,54 +235,82 @@ def publish_reports(
     language: str,
     smtp: SmtpSettings | None = None,
     warn: Callable[[str], None] = lambda _message: None,
+    weeks: tuple[date, date] | None = None,
+    today: date | None = None,
 ) -> Publication:
-    """One report per process for the latest week in the marts, written to the outbox and, when
-    ``smtp`` is given, e-mailed to the process's owners unless that very report was sent before."""
+    """One report per process for every week in ``weeks`` (first day included, last excluded; all
+    weeks in the marts by default), written to the outbox as an archive; e-mailed, when ``smtp``
+    is given, only for the newest week the exports cover (see :func:`decide`).
+
+    Coverage is worked out here as of ``today`` (Stockholm's, by default), not read from the
+    table: the Monday schedule publishes a week that was still in progress when the table was built.
+    """
     weekly, causes, capacity = (store.read_table(name) for name in MARTS)
-    latest = pd.to_datetime(weekly["week_start"]).max().date()
-    done = Publication(latest, weekly, missing=missing_exports(store))
-    deliveries = store.read_table(DELIVERIES) if store.has_table(DELIVERIES) else pd.DataFrame()
+    mondays = sorted({pd.Timestamp(value).date() for value in weekly["week_start"]})
+    if weeks is not None:
+        mondays = [week for week in mondays if weeks[0] <= week < weeks[1]]
+    coverage = export_coverage(store, today or stockholm_today())
+    report_week = latest_covered_week(coverage)
+    done = Publication(report_week, weekly, weeks=mondays, missing=missing_exports(store))
+    deliveries = read_deliveries(store)
     audit = audit_in_use(store)
+    names = sorted(weekly["process"].unique())
     sent = []
-    for process in sorted(weekly["process"].unique()):
-        report = build_report(
-            process,
-            processes.names.get(process, process),
-            weekly[weekly["process"] == process],
-            causes[causes["process"] == process],
-            capacity[capacity["process"] == process],
-            week_start=latest,
-            language=language,
-            missing_exports=done.missing,
-            audit=audit,
-        )
-        html_path, csv_path = report_paths(outbox, report)
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        html_path.write_text(report.html, encoding="utf-8")
-        csv_path.write_text(report.csv, encoding="utf-8")
-        done.written.append(html_path)
-        recipients = processes.owners.get(process, [])
-        if smtp is None or not recipients:
-            continue
-        if already_sent(deliveries, report):
-            done.unchanged += 1
-            continue
-        try:
-            send_report(smtp, recipients, report)
-        except ReportNotSent as exc:
-            done.failed.append(process)
-            warn(f"report for {process} not sent: {exc}")
-            continue
-        done.sent.append(process)
-        sent.append(
-            {
-                "process": process,
-                "week_start": str(report.week_start),
-                "content_hash": content_hash(report),
-                "recipients": len(recipients),
-                "sent_at": pd.Timestamp.now(),
-            }
-        )
+    for week in mondays:
+        covered = week_coverage(coverage, week)
+        if not covered.covered:
+            done.preliminary.append(week)
+        evidence = read_evidence(store, week)
+        for process in names:
+            built = build_report(
+                process,
+                processes.names.get(process, process),
+                weekly[weekly["process"] == process],
+                causes[causes["process"] == process],
+                capacity[capacity["process"] == process],
+                week_start=week,
+                language=language,
+                missing_exports=done.missing,
+                audit=audit,
+                **evidence.for_process(process),
+            )
+            decision, report = decide(deliveries, process, week, covered, report_week, language, built)
+            html_path, csv_path = report_paths(outbox, report)
+            html_path.parent.mkdir(parents=True, exist_ok=True)
+            html_path.write_text(report.html, encoding="utf-8")
+            csv_path.write_text(report.csv, encoding="utf-8")
+            html_path.with_suffix(".xlsx").write_bytes(report.xlsx)
+            done.written.append(html_path)
+            recipients = processes.owners.get(process, [])
+            if smtp is None or not recipients:
+                continue
+            done.unchanged += decision.outcome == UNCHANGED
+            done.changed_within_interval += decision.outcome == KEPT_BACK
+            if decision.outcome != SEND:
+                continue
+            revised = decision.status == REVISED
+            subject = text("subject_revised", language, subject=default_subject(report)) if revised else None
+            try:
+                send_report(smtp, recipients, report, subject)
+            except ReportNotSent as exc:
+                done.failed.append(process)
+                warn(f"report for {process}, week of {week}, not sent: {exc}")
+                continue
+            if revised:
+                done.revised.append(f"{process} {week}")
+            else:
+                done.sent.append(process)
+            sent.append(
+                {
+                    "process": process,
+                    "week_start": str(week),
+                    "content_hash": content_hash(report),
+                    "recipients": len(recipients),
+                    "sent_at": pd.Timestamp.now(),
+                    "status": decision.status,
+                    **{key: report.summary.get(key) for key in DELIVERY_COLUMNS[-3:]},
+                }
+            )
     if sent:
         store.append(DELIVERIES, pd.DataFrame(sent))
     return done

@@ -178,6 +178,27 @@ LABELS = {
             "oförändrad inom felmarginalen"
         ),
         "unchanged": "Andelen onödig efterfrågan var oförändrad, {current}",
+        "too_few": (
+            "Andelen onödig efterfrågan var {current} mot {previous} förra veckan ({diff}), men {n_current} "
+            "kontakter den här veckan och {n_previous} förra är för få för att säga om den steg eller sjönk"
+        ),
+        "preliminary_title": "Preliminär",
+        "preliminary_in_progress": (
+            "Veckan pågår fortfarande. Siffrorna ändras när resten av veckans kontakter kommer in, "
+            "och rapporten skickas inte ut."
+        ),
+        "preliminary_short": (
+            "Exporterna når inte veckans slut, söndag {sunday}: {sources}. Siffrorna kan ändras när resten "
+            "kommer, och rapporten skickas inte ut förrän dess."
+        ),
+        "source_until": "{source} har rader till och med {day}",
+        "source_none": "{source} har inga rader för veckan",
+        "revised_title": "Reviderad",
+        "revised_sentence": (
+            "En sen leverans har ändrat veckans siffror mer än felmarginalen sedan rapporten skickades den {sent}. "
+            "Den här rapporten ersätter den."
+        ),
+        "subject_revised": "Reviderad: {subject}",
         "points_one": "procentenhet",
         "points_many": "procentenheter",
         "largest_increase": "störst ökning: {type} ({diff} {unit})",
@@ -191,6 +212,55 @@ LABELS = {
         ),
         "plain_attachment": "Siffrorna finns i bifogad CSV-fil.",
         "missing": "–",
+        "definition_heading": "Vad är onödig efterfrågan?",
+        "definition": (
+            "Onödig efterfrågan är kontakter som inte hade behövts om kommunen hade informerat, gjort klart "
+            "eller frågat rätt första gången: frågor om fakturor och ärenden som redan finns, kompletteringar, "
+            "samma sak en gång till och frågor om handläggningstid. Resten är värdeefterfrågan, det kommunen "
+            "finns till för."
+        ),
+        "trend_none": "Ingen data de senaste {weeks} veckorna.",
+        "year_heading": "Hittills i år, {year}",
+        "year_sentence": (
+            "Vecka {first}–{last}: {inquiries} kontakter, varav {avoidable} var onödig efterfrågan ({share}). "
+            "Onödig efterfrågan tog {hours} timmar."
+        ),
+        "year_none": "Inga kontakter hittills i år.",
+        "mix_none": "Inga kontakter vecka {week}.",
+        "channels_heading": "Kontakter per kanal, vecka {week}",
+        "col_channel": "Kanal",
+        "col_avoidable": "Onödiga",
+        "col_share": "Andel onödiga",
+        "no_channels": "Inga kontakter den här veckan.",
+        "channel_phone": "Telefon",
+        "channel_email": "E-post",
+        "channel_chat": "Chatt",
+        "channel_visit": "Besök",
+        "channel_eservice": "E-tjänst",
+        "repeats_heading": "Upprepade kontakter",
+        "repeats_sentence": (
+            "{repeats} av {identified} kontakter från identifierade invånare ({rate}) kom från någon som hört av "
+            "sig om samma verksamhet de senaste {days} dagarna, i vilken kanal som helst."
+        ),
+        "repeats_average": "Genomsnitt de senaste {weeks} veckorna: {rate}.",
+        "no_repeats": "Inga kontakter från identifierade invånare den här veckan.",
+        "examples_label": "Exempel på kontakter (maskerade)",
+        "footer_files": "Skapad av onodig. Siffrorna finns också som Excel-fil (xlsx) och CSV.",
+        "plain_causes": "Vanligaste orsakerna:",
+        "plain_cause": "- {cause}: {inquiries} kontakter, {hours} timmar. Åtgärd: {lever}",
+        "plain_attachments": "Rapporten är bifogad som HTML-sida och siffrorna som Excel-fil (xlsx) och CSV.",
+        "xl_sheet_weeks": "Veckor",
+        "xl_sheet_causes": "Orsaker",
+        "xl_sheet_channels": "Kanaler",
+        "xl_week_start": "Veckan börjar",
+        "xl_week": "Vecka",
+        "xl_corrected": "Korrigerad andel",
+        "xl_share_low": "Intervall, lägst",
+        "xl_share_high": "Intervall, högst",
+        "xl_hours": "Timmar",
+        "xl_avoidable_hours": "Timmar onödig efterfrågan",
+        "xl_avoidable_fte": "Heltidstjänster onödig efterfrågan",
+        "xl_repeat_rate": "Andel upprepade kontakter",
     },
     "en": {
         "report_title": "Avoidable demand",
@@ -269,6 +339,27 @@ LABELS = {
             "unchanged within the margin of error"
         ),
         "unchanged": "The share of avoidable demand was unchanged at {current}",
+        "too_few": (
+            "The share of avoidable demand was {current} against {previous} last week ({diff}), but {n_current} "
+            "inquiries this week and {n_previous} last week are too few to tell whether it rose or fell"
+        ),
+        "preliminary_title": "Preliminary",
+        "preliminary_in_progress": (
+            "The week is still in progress. The figures will change as the rest of the week's inquiries arrive, "
+            "and the report is not sent out."
+        ),
+        "preliminary_short": (
+            "The exports do not reach the end of the week, Sunday {sunday}: {sources}. The figures may change "
+            "when the rest arrives, and the report is not sent out until then."
+        ),
+        "source_until": "{source} has rows up to {day}",
+        "source_none": "{source} has no rows for the week",
+        "revised_title": "Revised",
+        "revised_sentence": (
+            "A late delivery has changed the week's figures by more than the margin of error since the report was "
+            "sent on {sent}. This report replaces it."
+        ),
+        "subject_revised": "Revised: {subject}",
         "points_one": "percentage point",
         "points_many": "percentage points",
         "largest_increase": "largest increase: {type} ({diff} {unit})",
@@ -282,6 +373,55 @@ LABELS = {
         ),
         "plain_attachment": "The figures are in the attached CSV file.",
         "missing": "–",
+        "definition_heading": "What is avoidable demand?",
+        "definition": (
+            "Avoidable (failure) demand is contact that would not have been needed had the municipality informed, "
+            "finished or asked right the first time: questions about existing invoices and cases, completions, the "
+            "same thing again, and questions about processing times. The rest is value demand, what the "
+            "municipality is there for."
+        ),
+        "trend_none": "No data in the last {weeks} weeks.",
+        "year_heading": "The year so far, {year}",
+        "year_sentence": (
+            "Weeks {first}–{last}: {inquiries} inquiries, {avoidable} of them avoidable demand ({share}). "
+            "Avoidable demand took {hours} hours."
+        ),
+        "year_none": "No inquiries so far this year.",
+        "mix_none": "No inquiries in week {week}.",
+        "channels_heading": "Inquiries by channel, week {week}",
+        "col_channel": "Channel",
+        "col_avoidable": "Avoidable",
+        "col_share": "Avoidable share",
+        "no_channels": "No inquiries this week.",
+        "channel_phone": "Phone",
+        "channel_email": "E-mail",
+        "channel_chat": "Chat",
+        "channel_visit": "Visit",
+        "channel_eservice": "E-service",
+        "repeats_heading": "Repeat contacts",
+        "repeats_sentence": (
+            "{repeats} of {identified} inquiries from identified citizens ({rate}) came from someone who had been in "
+            "touch about the same process in the last {days} days, on any channel."
+        ),
+        "repeats_average": "Average over the last {weeks} weeks: {rate}.",
+        "no_repeats": "No inquiries from identified citizens this week.",
+        "examples_label": "Example inquiries (masked)",
+        "footer_files": "Made by onodig. The figures are also available as an Excel file (xlsx) and CSV.",
+        "plain_causes": "Top root causes:",
+        "plain_cause": "- {cause}: {inquiries} inquiries, {hours} hours. Lever: {lever}",
+        "plain_attachments": "The report is attached as an HTML page, the figures as an Excel file (xlsx) and CSV.",
+        "xl_sheet_weeks": "Weeks",
+        "xl_sheet_causes": "Root causes",
+        "xl_sheet_channels": "Channels",
+        "xl_week_start": "Week starts",
+        "xl_week": "Week",
+        "xl_corrected": "Corrected share",
+        "xl_share_low": "Interval, low",
+        "xl_share_high": "Interval, high",
+        "xl_hours": "Hours",
+        "xl_avoidable_hours": "Hours of avoidable demand",
+        "xl_avoidable_fte": "Full-time staff on avoidable demand",
+        "xl_repeat_rate": "Share of repeat contacts",
     },
 }
 
@@ -400,13 +540,25 @@ def _plural(n: float, one: str, many: str, language: str) -> str:
     return text(one if abs(n) == 1 else many, language)
 
 
-def change_sentence(current: Mapping | None, previous: Mapping | None, language: str = "sv") -> str:
+# Below this many inquiries in either week, a change in the share is not put in words as a rise or
+# a fall: at 9 inquiries one more avoidable contact moves the share by 11 points.
+MIN_COMPARABLE_INQUIRIES = 30
+
+
+def change_sentence(
+    current: Mapping | None,
+    previous: Mapping | None,
+    language: str = "sv",
+    min_inquiries: int = MIN_COMPARABLE_INQUIRIES,
+) -> str:
     """One sentence a manager can repeat in a meeting, and that stays true when the change is noise.
 
     `current` and `previous` are the two weeks' rows of avoidable_demand_weekly (a pandas Series or
-    any mapping). A new share inside last week's 95 % interval is not called a rise or a fall,
-    whatever the point estimates say; the type named is the avoidable type whose count moved most
-    in the direction of the share (or in any direction when the share did not move).
+    any mapping). The share is said to rise or fall only when the two weeks' 95 % intervals do not
+    overlap: a new share inside last week's interval, or last week's inside this week's, is within
+    chance whatever the point estimates say. Under `min_inquiries` inquiries in either week the
+    sentence says there are too few to tell. The type named is the avoidable type whose count moved
+    most in the direction of the share (or in any direction when the share did not move).
     """
     check_language(language)
     if current is None or is_missing(_get(current, "avoidable_share")):
@@ -422,11 +574,13 @@ def change_sentence(current: Mapping | None, previous: Mapping | None, language:
         "previous": format_percent(previous["avoidable_share"], language),
         "diff": f"{format_signed(diff, language)} {unit}",
     }
-    low, high = _get(previous, "avoidable_share_low"), _get(previous, "avoidable_share_high")
-    inside = not is_missing(low) and not is_missing(high) and low <= float(current["avoidable_share"]) <= high
+    counts = [_get(row, "inquiries") for row in (current, previous)]
+    if any(not is_missing(n) and float(n) < min_inquiries for n in counts):
+        n_current, n_previous = (format_number(n, language) for n in counts)
+        return text("too_few", language, **values, n_current=n_current, n_previous=n_previous) + "."
     if diff == 0:
         sentence, direction = text("unchanged", language, **values), 0
-    elif inside:
+    elif not intervals_separate(current, previous):
         sentence, direction = text("within_margin", language, **values), 0
     elif diff > 0:
         sentence, direction = text("rose", language, **values), 1
@@ -435,6 +589,20 @@ def change_sentence(current: Mapping | None, previous: Mapping | None, language:
 
     mover = _largest_move(current, previous, direction, language)
     return f"{sentence}; {mover}." if mover else f"{sentence}."
+
+
+def intervals_separate(current: Mapping, previous: Mapping) -> bool:
+    """Whether the two weeks' 95 % intervals do not overlap; not when either interval is unknown."""
+    bounds = [_get(row, key) for row in (current, previous) for key in ("avoidable_share_low", "avoidable_share_high")]
+    if any(is_missing(bound) for bound in bounds):
+        return False
+    low, high, previous_low, previous_high = (float(bound) for bound in bounds)
+    return low > previous_high or high < previous_low
+
+
+def day_and_month(day: date, language: str) -> str:
+    """ "20 november" or "20 November": a day in the last weeks needs no year."""
+    return f"{day.day} {MONTHS[check_language(language)][day.month - 1]}"
 
 
 def _largest_move(current: Mapping, previous: Mapping, direction: int, language: str) -> str:

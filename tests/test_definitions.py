@@ -56,7 +56,7 @@ def test_each_job_holds_one_kind_of_partition_and_together_they_hold_every_asset
     assert kinds == {
         INGEST_JOB: {"DailyPartitionsDefinition"},
         LINK_JOB: {"NoneType"},
-        PUBLISH_JOB: {"WeeklyPartitionsDefinition", "NoneType"},  # the reports: the latest week
+        PUBLISH_JOB: {"WeeklyPartitionsDefinition"},  # the reports too: every week a run publishes
     }
     assert covered == {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
     weeks = graph.get(dg.AssetKey(["marts", "avoidable_demand_weekly"])).partitions_def
@@ -83,3 +83,14 @@ def test_definitions_load_with_a_multiprocess_executor_for_postgresql():
     )
     with pytest.raises(UnsupportedExecutor, match="DuckDB"):
         build_definitions(resolve(environ={"ONODIG_EXECUTOR": "multiprocess"}))
+
+
+def test_every_asset_has_an_owner_by_its_group():
+    graph = defs.resolve_asset_graph()
+    owners = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners, f"{key.to_user_string()} has no owner"
+        assert all(owner.startswith("team:") for owner in node.owners), key
+        owners.setdefault(node.group_name, set()).update(node.owners)
+    assert owners["marts"] == {"team:kundcenter"} and owners["staging"] == {"team:data"}

@@ -270,8 +270,10 @@ def test_shares_come_with_intervals_and_a_corrected_estimate(run):
     assert weekly["corrected_avoidable_share"].between(0, 1).all()
 
 
-def materialization_metadata(result, *path: str) -> dict:
-    for event in result.all_events:
+def materialization_metadata(result, *path: str, latest: bool = False) -> dict:
+    """The first materialization of the asset in the run's events (``latest``: the last one, the one its
+    page shows; a weekly mart's page is on the run's last week)."""
+    for event in reversed(result.all_events) if latest else result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
             if materialization.asset_key == dg.AssetKey(list(path)):
@@ -280,12 +282,11 @@ def materialization_metadata(result, *path: str) -> dict:
 
 
 def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
-    causes = materialization_metadata(run["first"], "marts", "root_causes_weekly")
-    assert (
-        "| process" in causes["top_root_causes_latest_week"].value and "lever_name" in causes["levers_all_weeks"].value
-    )
-    weekly = materialization_metadata(run["first"], "marts", "avoidable_demand_weekly")
-    assert "corrected" in weekly["latest_week_by_process"].value
+    causes = materialization_metadata(run["first"], "marts", "root_causes_weekly", latest=True)
+    assert causes["root_causes_12_weeks"].value.records and causes["levers_all_weeks"].value.records
+    assert "lever_name" in causes["levers_all_weeks"].value.records[0].data
+    weekly = materialization_metadata(run["first"], "marts", "avoidable_demand_weekly", latest=True)
+    assert "Korrigerad andel" in weekly["latest_week_by_process"].value.records[0].data
     inquiries = materialization_metadata(run["first"], "core", "inquiries")
     assert 0 < inquiries["avoidable_share"].value < 1
     assert {f"avoidable_share_{p}" for p in ("bygglov", "forskola", "va_avfall")} <= set(inquiries)
@@ -293,6 +294,17 @@ def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     assert review["size"].value >= 0 and str(review["csv"].value).endswith("review_queue.csv")
     evaluation = materialization_metadata(run["first"], "classifier", "classifier_evaluation")
     assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value
+
+
+def test_table_pages_show_the_columns_as_each_warehouse_holds_them(run):
+    store, checked = run["store"], 0
+    for name in ("inquiries", "avoidable_demand_weekly", "ingest_manifest", "int_root_causes", "process_map"):
+        key = next(k for k in {e.asset_key for e in run["first"].all_events if e.asset_key} if k.path[-1] == name)
+        schema = materialization_metadata(run["first"], *key.path, latest=True)["dagster/column_schema"].value
+        assert [column.name for column in schema.columns] == store.columns(name), name
+        assert all(column.type for column in schema.columns), name
+        checked += 1
+    assert checked == 5
 
 
 def test_one_report_per_process_in_the_outbox(run):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from openpyxl import load_workbook
 
 from onodig.reports import ReportNotSent, SmtpSettings, build_report, send_report
 
@@ -131,12 +132,16 @@ def test_report_arrives_with_subject_text_html_and_csv(smtp_server, report):
     html_part = message.get_body(preferencelist=("html",))
     html = html_part.get_content()
     assert "Bygglov" in html
-    assert html.replace("\r\n", "\n") == report.html
+    assert html.replace("\r\n", "\n") == report.mail_html
 
     attachments = list(message.iter_attachments())
-    assert [part.get_filename() for part in attachments] == ["onodig_bygglov_2026-W41.csv"]
-    assert attachments[0].get_content_type() == "text/csv"
-    assert attachments[0].get_content().replace("\r\n", "\n") == report.csv
+    assert [part.get_filename() for part in attachments] == [
+        "onodig_bygglov_2026-W41.html",
+        "onodig_bygglov_2026-W41.xlsx",
+        "onodig_bygglov_2026-W41.csv",
+    ]
+    assert attachments[2].get_content_type() == "text/csv"
+    assert attachments[2].get_content().replace("\r\n", "\n") == report.csv
 
 
 def test_subject_can_be_given_and_english_is_default_for_english_reports(smtp_server, report):
@@ -213,6 +218,8 @@ def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):
         ("capacity_weekly", capacity),
     ):
         store.replace(name, frame)
+    for table, column in (("landed_contacts", "started_at"), ("landed_eservice", "submitted_at")):
+        store.replace(table, pd.DataFrame({column: pd.to_datetime(["2026-09-21 09:00", "2026-10-11 12:00"])}))
     processes = ProcessMap.default()
     processes.owners["bygglov"] = RECIPIENTS
     inbox = Inbox()
@@ -226,8 +233,65 @@ def test_publishing_writes_every_process_report_and_mails_each_once(tmp_path):
         controller.stop()
 
     assert first.week_start == date(2026, 10, 5)
-    assert [p.name for p in first.written] == ["bygglov.html"] and first.written[0].parent.name == "2026-W41"
-    assert (first.written[0].with_suffix(".csv")).is_file()
+    assert [p.name for p in first.written] == ["bygglov.html"] * 3  # every week, an archive
+    assert [p.parent.name for p in first.written] == ["2026-W39", "2026-W40", "2026-W41"]
+    assert all(p.with_suffix(".csv").is_file() for p in first.written)
+    assert load_workbook(first.written[-1].with_suffix(".xlsx")).sheetnames == ["Veckor", "Orsaker", "Kanaler"]
     assert (first.sent, first.unchanged, second.sent, second.unchanged) == (["bygglov"], 0, [], 1)
     assert len(inbox.envelopes) == 1 and sorted(inbox.envelopes[0].rcpt_tos) == sorted(RECIPIENTS)
     assert store.scalar(f"select count(*) from {DELIVERIES}") == 1
+
+
+def test_charts_travel_as_cid_parts_and_the_page_xlsx_and_csv_as_attachments(smtp_server, tmp_path):
+    """What Gmail and Outlook show: no data: image in the body, every cid: it references is a PNG part."""
+    import io
+    import re
+
+    from onodig.reports.evidence import read_evidence
+    from tests.test_report_evidence import WEEK_41, evidence_report, evidence_warehouse, pii_found
+    from tests.test_reports import visible_text
+
+    report = evidence_report(read_evidence(evidence_warehouse(tmp_path / "w.duckdb"), WEEK_41))
+    controller, inbox, _ = smtp_server
+    settings = SmtpSettings(host=controller.hostname, port=controller.port, sender=SENDER, timeout=5)
+    send_report(settings, RECIPIENTS[:1], report)
+    _, message = received(inbox)
+
+    assert message.get_content_type() == "multipart/mixed"
+    body = message.get_body(preferencelist=("related", "html"))
+    assert body.get_content_type() == "multipart/related"
+    html_part = message.get_body(preferencelist=("html",))
+    html = html_part.get_content()
+    assert "data:image" not in html
+    referenced = re.findall(r'<img src="cid:([^"]+)"', html)
+    assert len(referenced) == 2
+    parts = {part["Content-ID"].strip("<>"): part for part in body.iter_parts() if part["Content-ID"]}
+    assert sorted(parts) == sorted(referenced)
+    for cid in referenced:
+        assert parts[cid].get_content_type() == "image/png"
+        assert parts[cid].get_content().startswith(b"\x89PNG\r\n\x1a\n")
+        assert parts[cid].get_content_disposition() == "inline"
+    assert message.get_body(preferencelist=("plain",)).get_content().count("- ") >= 3  # the top causes in words
+
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    assert list(attachments) == [
+        "onodig_bygglov_2026-W41.html",
+        "onodig_bygglov_2026-W41.xlsx",
+        "onodig_bygglov_2026-W41.csv",
+    ]
+    page = attachments["onodig_bygglov_2026-W41.html"]
+    assert page.get_content_type() == "text/html" and page.get_content_disposition() == "attachment"
+    assert page.get_content().replace("\r\n", "\n") == report.html
+    assert page.get_content().count("data:image/png;base64,") == 2  # the saved page needs no message around it
+
+    xlsx = attachments["onodig_bygglov_2026-W41.xlsx"]
+    assert xlsx.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(xlsx.get_content()))
+    weeks = book["Veckor"]
+    header = [cell.value for cell in weeks[1]]
+    row = dict(zip(header, weeks[weeks.max_row], strict=True))
+    assert isinstance(row["Kontakter"].value, int) and row["Kontakter"].number_format == "#,##0"
+    assert isinstance(row["Onödig efterfrågan"].value, float) and "%" in row["Onödig efterfrågan"].number_format
+    assert row["Veckan börjar"].is_date
+    assert attachments["onodig_bygglov_2026-W41.csv"].get_content().replace("\r\n", "\n") == report.csv
+    assert pii_found(visible_text(html)) == []

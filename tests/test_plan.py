@@ -108,21 +108,25 @@ def test_the_schedule_publishes_the_week_that_just_ended():
     )
 
 
-def test_stale_weeks_are_published_in_stretches_with_the_reports_once():
+def test_stale_weeks_are_published_in_stretches_and_the_report_week_always():
     weeks = [date(2026, 9, 7), date(2026, 8, 31), date(2026, 10, 5), date(2026, 9, 14)]
     assert plan.week_windows(weeks) == [
         Window(date(2026, 8, 31), date(2026, 9, 14)),
         Window(date(2026, 10, 5), date(2026, 10, 5)),
     ]
-    runs = plan.publish_stale(weeks, Window(date(2026, 8, 31), date(2026, 10, 5)))
+    data = Window(date(2026, 8, 31), date(2026, 10, 12))
+    runs = plan.publish_stale(weeks, data, report_week=date(2026, 10, 5))
     assert [(r.job, r.window, r.selection) for r in runs] == [
-        (PUBLISH_JOB, Window(date(2026, 8, 31), date(2026, 9, 14)), "marts"),
-        (PUBLISH_JOB, Window(date(2026, 10, 5), date(2026, 10, 5)), ""),  # and the reports, once
+        (PUBLISH_JOB, Window(date(2026, 8, 31), date(2026, 9, 14)), ""),
+        (PUBLISH_JOB, Window(date(2026, 10, 5), date(2026, 10, 5)), ""),  # the report week is rebuilt anyway
     ]
     assert runs[0].tags == {RANGE_START: "2026-08-31", RANGE_END: "2026-09-14"}
-    # nothing stale: the reports alone, for the latest week; no inquiries: nothing at all
-    only = plan.publish_stale([], Window(date(2026, 8, 31), date(2026, 10, 5)))
-    assert [(r.window, r.selection) for r in only] == [(Window(date(2026, 10, 5), date(2026, 10, 5)), "reports")]
+    # the week the reports are for, not stale: its reports alone
+    other = plan.publish_stale(weeks, data, report_week=date(2026, 9, 28))
+    assert [(r.window, r.selection) for r in other][-1] == (Window(date(2026, 9, 28), date(2026, 9, 28)), "reports")
+    # nothing stale, no covered week: the latest week's reports; no inquiries: nothing at all
+    only = plan.publish_stale([], data)
+    assert [(r.window, r.selection) for r in only] == [(Window(date(2026, 10, 12), date(2026, 10, 12)), "reports")]
     assert plan.publish_stale([], None) == []
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from onodig.warehouse import Warehouse
 from tests.test_privacy_load import PLANTED_DIGITS, PLANTED_WORDS, planted_landing
@@ -72,8 +73,14 @@ def test_no_planted_value_in_exports_reports_logs_or_dagster_storage(hostile_run
     found = findings(run.stdout + run.stderr, "stdout/stderr")
     files = [p for p in data.rglob("*") if p.is_file() and not p.name.endswith((".duckdb", ".wal", ".joblib", ".npz"))]
     assert any("dagster_home" in p.parts for p in files)  # the run's event storage is scanned too
+    assert any(p.suffix == ".xlsx" for p in files)  # the reports' workbooks: zipped, so read cell by cell
     for path in files:
-        for line in path.read_bytes().decode("utf-8", errors="ignore").splitlines():
+        if path.suffix == ".xlsx":
+            book = load_workbook(path, read_only=True)
+            lines = [str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row]
+        else:
+            lines = path.read_bytes().decode("utf-8", errors="ignore").splitlines()
+        for line in lines:
             found += findings(line, str(path.relative_to(data)))
     assert found == []
 

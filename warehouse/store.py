@@ -127,6 +127,18 @@ class Warehouse:
         )
         return frame["column_name"].tolist()
 
+    def column_types(self, name: str) -> list[tuple[str, str]]:
+        """Each column's name and the database's own name for its type, in table order."""
+        frame = self.read(
+            "select column_name, data_type from information_schema.columns where table_name = :t "
+            "order by ordinal_position",
+            {"t": name},
+        )
+        return [
+            (str(column), str(kind).lower())
+            for column, kind in zip(frame["column_name"], frame["data_type"], strict=True)
+        ]
+
     def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self.connect() as conn:
             if self.is_duckdb and not params:
