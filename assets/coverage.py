@@ -5,6 +5,7 @@ import dagster as dg
 from onodig.assets.ingest import ingest_key
 from onodig.assets.partitions import Partitions
 from onodig.assets.resources import WarehouseResource
+from onodig.assets.table_metadata import table_metadata
 from onodig.ingestion.coverage import REQUIRED_SOURCES, TABLE, export_coverage, latest_covered_week, stockholm_today
 
 COVERAGE_KEY = dg.AssetKey(["core", TABLE])
@@ -39,6 +40,7 @@ def export_coverage_table(context: dg.AssetExecutionContext, warehouse: Warehous
     context.log.info(f"{TABLE}: latest covered week {latest or 'none'}, {int((~weeks['week_covered']).sum())} not")
     yield dg.MaterializeResult(
         metadata={
+            **table_metadata(store, TABLE, len(frame)),
             "rows": dg.MetadataValue.int(len(frame)),
             "latest_covered_week": str(latest or "none"),
             "weeks_not_covered": ", ".join(str(w) for w in weeks.loc[~weeks["week_covered"], "week_start"]) or "none",

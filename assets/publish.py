@@ -13,12 +13,14 @@ import pandas as pd
 from onodig.assets.coverage import COVERAGE_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
+from onodig.assets.table_metadata import written_beside
 from onodig.reports.charts import share_chart
 from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
 
 REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
+DELIVERIES_KEY = dg.AssetKey(["reports", DELIVERIES])
 DESCRIPTION = (
     "The process owner's weekly report, one per process and week: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
@@ -98,6 +100,8 @@ def publish_weeks(
         "avoidable_share": dg.MetadataValue.float(round(float(reported["avoidable_share"].iloc[-1]), 4)),
         "classifier_accuracy": audit_note(audit_in_use(warehouse.get()), "en"),
     }
+    for event in written_beside(warehouse.get(), {DELIVERIES_KEY: DELIVERIES}):
+        context.log_event(event)
     this_week = weekly[pd.to_datetime(weekly["week_start"]).dt.date == latest]
     for row in this_week.itertuples():
         metadata[f"avoidable_share_{row.process}"] = dg.MetadataValue.float(round(float(row.avoidable_share), 4))
@@ -106,7 +110,7 @@ def publish_weeks(
 
 def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     deliveries = dg.AssetSpec(
-        dg.AssetKey(["reports", DELIVERIES]),
+        DELIVERIES_KEY,
         deps=[REPORTS_KEY],
         group_name="reports",
         kinds={"table"},
