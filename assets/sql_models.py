@@ -11,7 +11,8 @@ import dagster as dg
 from onodig.assets.pages import PAGES, partition_metadata, summary_table
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import OutputsResource, WarehouseResource
-from onodig.assets.table_metadata import table_metadata
+from onodig.assets.table_metadata import table_metadata, written_beside
+from onodig.warehouse import fingerprints
 from onodig.warehouse.sql_models import (
     SqlModel,
     discover,
@@ -23,6 +24,7 @@ from onodig.warehouse.sql_models import (
 )
 
 GRAIN_CHECK = "grain_is_unique"
+MART_INPUTS_KEY = dg.AssetKey(["marts", fingerprints.TABLE])
 # Who answers for a layer's tables: the data team for what cleans and links, the contact-centre
 # analysts for the marts they publish (README, "What it publishes"). Python assets name theirs where they are built.
 LAYER_OWNERS = {"staging": ["team:data"], "intermediate": ["team:data"], "marts": ["team:kundcenter"]}
@@ -75,6 +77,7 @@ def build_sql_asset(
         if model.partition_by:
             start, end = window_dates(context)
             window_rows, rows, recreated = run_model_window(model, store, start, end)
+            fingerprints.record_window(model, store, start, end)  # what these weeks were built from
             context.log.info(f"{model.layer}.{model.name}: {window_rows:,} rows for {start}..{end}, {rows:,} in all")
             if recreated:
                 context.log.warning(
@@ -105,6 +108,8 @@ def build_sql_asset(
             else:
                 metadata.update(page_metadata)
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        if model.partition_by:  # mart_inputs, written beside: its page shows its columns and rows too
+            yield from written_beside(store, {MART_INPUTS_KEY: fingerprints.TABLE})
         for test in model.tests:
             failures = int(store.scalar(failing_rows_query(model, test)))
             yield dg.AssetCheckResult(
@@ -119,9 +124,23 @@ def build_sql_asset(
     return _run
 
 
-def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """The SQL models, reading the tables the other asset modules write (``upstream``)."""
-    return build_sql_assets(upstream, partitions.weeks)
+    models = build_sql_assets(upstream, partitions.weeks)
+    return [*models, mart_inputs_spec(discover())]
+
+
+def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
+    """``mart_inputs``: written by each weekly mart as it builds a window, read by the run plan."""
+    return dg.AssetSpec(
+        MART_INPUTS_KEY,
+        deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.partition_by],
+        group_name="marts",
+        kinds={"table"},
+        owners=LAYER_OWNERS["marts"],
+        description="Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
+        "that a run rebuilds only the weeks whose inputs changed (onodig run plans with it).",
+    )
 
 
 def build_sql_assets(

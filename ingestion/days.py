@@ -53,13 +53,28 @@ def file_days(path: Path, source_name: str) -> set[date]:
     quirk that the loader's own reader handles, the loader's reader decides. So does a file with
     a quoted field over several lines: an unbalanced quote there would hide the rows after it.
     """
-    column = SOURCES[source_name].day
+    values = _day_values(path, SOURCES[source_name].day)
+    return set() if values is None else _days(values)
+
+
+def rows_on_days(path: Path, source_name: str, first: date, last: date) -> int:
+    """How many of a file's rows happened from ``first`` to ``last`` (their local day, as written):
+    what ``onodig run --dry-run`` counts, without loading anything."""
+    values = _day_values(path, SOURCES[source_name].day)
+    if values is None or values.empty:
+        return 0
+    days = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return int(((days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))).sum())
+
+
+def _day_values(path: Path, column: str) -> pd.Series | None:
+    """The file's day column, blanks dropped; None for a file that cannot be read."""
     try:
         text, _encoding = decode(read_bytes(path))
         if not text.strip():
-            return set()
+            return pd.Series([], dtype="string")
         if "\x00" in text or _ODD_QUOTES.search(text):
-            return _days_read_by_the_loader(path, column)
+            return _values_read_by_the_loader(path, column)
         delimiter = sniff_delimiter(text.split("\n", 1)[0])
         try:
             values = pd.read_csv(
@@ -71,22 +86,22 @@ def file_days(path: Path, source_name: str) -> set[date]:
                 engine="c",
             ).iloc[:, 0]
         except (ValueError, IndexError, pd.errors.ParserError):
-            return _days_read_by_the_loader(path, column)
+            return _values_read_by_the_loader(path, column)
     except UnreadableFile:
-        return set()
-    return _days(values.str.strip().replace("", pd.NA).dropna())
+        return None
+    return values.str.strip().replace("", pd.NA).dropna()
 
 
-def _days_read_by_the_loader(path: Path, column: str) -> set[date]:
+def _values_read_by_the_loader(path: Path, column: str) -> pd.Series | None:
     try:
         raw = read_table(path)
     except UnreadableFile:
-        return set()
+        return None
     if column not in raw.header:
-        return set()
+        return pd.Series([], dtype="string")
     at = raw.header.index(column)
     values = pd.Series([row[at] if len(row) > at else None for row in raw.rows], dtype="string")
-    return _days(values.str.strip().replace("", pd.NA).dropna())
+    return values.str.strip().replace("", pd.NA).dropna()
 
 
 def _days(values: pd.Series) -> set[date]:

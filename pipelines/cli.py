@@ -103,6 +103,8 @@ def run_pipeline(settings, stream=sys.stdout) -> bool:
     print(f"onodig run: landing {settings.landing}, warehouse {settings.warehouse_shown}", file=stream)
     outcome = run_everything(settings, log=lambda message: print(f"onodig run: {message}", file=stream, flush=True))
     print(f"\nonodig run finished in {outcome.seconds:.1f} s: {'OK' if outcome.success else 'FAILED'}", file=stream)
+    for line in outcome.done.lines(outcome.seconds):
+        print(f"  {line}", file=stream)
     if outcome.failed_steps:
         print(f"failed steps: {', '.join(outcome.failed_steps)}", file=stream)
     if outcome.failed_checks:
@@ -174,8 +176,44 @@ def where(settings, stream=sys.stdout) -> None:
     )
 
 
+def dry_run(settings, stream=None) -> None:
+    """What ``onodig run`` would do, and nothing else: no warehouse writes, no outbox, no mail.
+
+    A DuckDB warehouse that is not there yet is planned as an empty one, not created.
+    """
+    from onodig.pipelines.settings import BadSetting, check
+
+    try:
+        check(settings, landing="with_files", key=True)
+    except BadSetting as exc:
+        raise ConfigError(str(exc)) from None
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(settings.warehouse_url)
+    exists = url.get_backend_name() != "duckdb" or (url.database and Path(url.database).is_file())
+    if exists:
+        _check_warehouse(settings)
+    _quiet_libraries()
+    from onodig.pipelines.orchestration import plan_run
+    from onodig.privacy import Pseudonymiser
+    from onodig.warehouse import Warehouse
+
+    store = Warehouse(settings.warehouse_url if exists else "duckdb:///:memory:")
+    stream = stream or sys.stdout
+    planned = plan_run(store, settings.landing, settings.first_day, pseudonymiser=Pseudonymiser(settings.pseudonym_key))
+    print(
+        f"onodig run --dry-run: landing {settings.landing}, warehouse {settings.warehouse_shown}; nothing is written",
+        file=stream,
+    )
+    for line in planned.lines():
+        print(f"  {line}", file=stream)
+
+
 def cmd_run(args) -> int:
     settings = _settings(args, landing="with_files", key=True)
+    if getattr(args, "dry_run", False):
+        dry_run(settings)
+        return 0
     ok = run_pipeline(settings)
     if ok:
         summary(settings)
@@ -309,9 +347,13 @@ def parser() -> argparse.ArgumentParser:
         )
         return p
 
-    common(sub.add_parser("run", help="materialize every asset once over the landing folder")).set_defaults(
-        func=cmd_run
+    p = common(sub.add_parser("run", help="materialize every asset once over the landing folder"))
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the days to load, the inquiries to classify and the weeks to rebuild, and do nothing",
     )
+    p.set_defaults(func=cmd_run)
     p = common(sub.add_parser("classify", help="classify a CSV of id,text"), landing=False)
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True)

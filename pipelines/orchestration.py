@@ -10,18 +10,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from onodig.ingestion.coverage import stockholm_today
+from onodig.assets.demand import INQUIRIES_KEY
+from onodig.assets.publish import REPORTS_KEY
+from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
 from onodig.privacy import Pseudonymiser
-from onodig.warehouse import Warehouse
+from onodig.warehouse import Warehouse, fingerprints
 
 
 def data_weeks(store: Warehouse) -> Window | None:
@@ -56,6 +58,44 @@ class RunsInOrder:
     def job_names(self) -> list[str]:
         return [result.job_def.name for result in self.results]
 
+    def metadata(self, key: dg.AssetKey, name: str) -> list:
+        """``name`` from each run's materializations of ``key`` (a range run records one per partition)."""
+        values = []
+        for result in self.results:
+            found = None
+            for event in result.get_asset_materialization_events():
+                materialization = event.event_specific_data.materialization
+                if materialization.asset_key == key and name in materialization.metadata:
+                    found = materialization.metadata[name].value
+            if found is not None:
+                values.append(found)
+        return values
+
+
+@dataclass
+class Done:
+    """What a run did, in the words of its plan: days loaded, inquiries classified, weeks rebuilt."""
+
+    days: Window | None = None
+    rows_loaded: int = 0
+    classified: int | None = None
+    weeks: list[date] = field(default_factory=list)
+
+    def lines(self, seconds: float) -> list[str]:
+        rate = f"{self.rows_loaded / seconds:,.0f} rows/s" if seconds > 0 else "-"
+        classified = "-" if self.classified is None else f"{self.classified:,}"
+        return [
+            f"days loaded: {self.days or 'none'} ({self.rows_loaded:,} rows, {rate} over the whole run)",
+            f"inquiries classified by the model: {classified}",
+            f"weeks rebuilt: {describe_weeks(self.weeks)}",
+        ]
+
+
+def describe_weeks(weeks: list[date]) -> str:
+    if not weeks:
+        return "none"
+    return f"{len(weeks)} ({', '.join(str(w) for w in plan.week_windows(weeks))})"
+
 
 def run_in_order(
     defs: dg.Definitions,
@@ -67,13 +107,17 @@ def run_in_order(
     log: Callable[[str], None] = lambda _msg: None,
     run_config: dict | None = None,
     pseudonymiser: Pseudonymiser | None = None,
+    done: Done | None = None,
 ) -> RunsInOrder:
     """``onodig run``: load the days new files hold and the days known files still wait for,
-    rebuild the linked tables, rebuild every week.
+    rebuild the linked tables, then rebuild the weeks whose marts are stale.
 
-    Every week, not only the re-opened ones: the command promises every asset once, and a change
-    to the classifier or the corrections moves every week's figures. Stops after a failed job.
+    A week is stale when what its marts were built from changed (``warehouse.fingerprints``):
+    new inquiries, re-labelled ones, a late case or invoice that changes a linked inquiry's
+    evidence, or an every-week table (a new model's correction, the rule parameters) that moves
+    every week. Stops after a failed job; ``done`` is filled in as the jobs finish.
     """
+    done = done if done is not None else Done()
     today = today or stockholm_today()
     new, waiting = observed_days(landing, store, pseudonymiser)  # the key tells files by their masked names
     days = plan.plan_days(new, first_day, today, waiting)
@@ -86,9 +130,13 @@ def run_in_order(
     results: list[dg.ExecuteInProcessResult] = []
 
     def execute(run: PlannedRun) -> bool:
-        log(f"{run.job}: {run.window or 'unpartitioned'}")
+        log(f"{run.job}: {run.window or 'unpartitioned'}{f' ({run.selection} only)' if run.selection else ''}")
         result = defs.resolve_job_def(run.job).execute_in_process(
-            instance=instance, raise_on_error=False, tags=dict(run.tags), run_config=run_config
+            instance=instance,
+            raise_on_error=False,
+            tags=dict(run.tags),
+            run_config=run_config,
+            asset_selection=[REPORTS_KEY] if run.selection == "reports" else None,
         )
         results.append(result)
         return result.success
@@ -99,6 +147,7 @@ def run_in_order(
     else:
         if not execute(load):
             return RunsInOrder(results)
+        done.days, done.rows_loaded = load.window, rows_loaded(results[-1])
         if outside := rows_outside_window(results[-1]):
             log(
                 f"{outside:,} row(s) of new files fall outside {load.window} (before ONODIG_FIRST_DAY or in the future)"
@@ -106,12 +155,31 @@ def run_in_order(
     link = plan.link_run(load.tags if load else None)
     if not execute(link):
         return RunsInOrder(results)
-    publish = plan.publish_run(link.tags, data_weeks(store), every_week=True)
-    if publish is None:
+    classified = RunsInOrder(results[-1:]).metadata(INQUIRIES_KEY, "classified_this_run")
+    done.classified = int(classified[-1]) if classified else None
+    stale = fingerprints.stale_weeks(store)
+    report_week = latest_covered_week(export_coverage(store, today)) if stale or data_weeks(store) else None
+    publishing = plan.publish_stale(stale, data_weeks(store), report_week)
+    if not publishing:
         log("no inquiries: no weeks to publish")
-    else:
-        execute(publish)
+    elif not stale:
+        log("no week's marts changed: only the reports of the week they are for are written again")
+    for publish in publishing:
+        if not execute(publish):
+            break
+        done.weeks.extend(w for w in stale if publish.window.first <= w <= publish.window.last)
     return RunsInOrder(results)
+
+
+def rows_loaded(result: dg.ExecuteInProcessResult) -> int:
+    """Rows the ingest run loaded, over every source."""
+    per_asset = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        value = materialization.metadata.get("rows_loaded")
+        if value is not None:
+            per_asset[materialization.asset_key] = int(value.value)
+    return sum(per_asset.values())
 
 
 def rows_outside_window(result: dg.ExecuteInProcessResult) -> int:
@@ -194,6 +262,7 @@ class Outcome:
     failed_steps: list[str]
     failed_checks: list[str]
     warnings: list[str] = field(default_factory=list)  # checks of WARN severity that did not pass
+    done: Done = field(default_factory=Done)
 
 
 def _warns(check) -> bool:
@@ -210,7 +279,7 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
     prepare_dagster_home(settings.dagster_home)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     defs = build_definitions(settings)
-    started = time.perf_counter()
+    started, done = time.perf_counter(), Done()
     with dg.DagsterInstance.get() as instance:
         if dead := fail_dead_runs(instance):
             log(f"{len(dead)} run(s) left STARTED by a process that is gone are marked failed")
@@ -223,6 +292,7 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
             log=log,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+            done=done,
         )
     events = results.all_events
     checks = [e.event_specific_data for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
@@ -234,4 +304,93 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
             f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed and not _warns(c)
         ],
         warnings=[f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed and _warns(c)],
+        done=done,
     )
+
+
+INQUIRY_SOURCES = ("contacts", "eservice")
+LINKED_SOURCES = ("cases", "invoices")
+ANALYST_FILES = ("corrections.csv", "audit.csv")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What ``onodig run`` would do now (``--dry-run``), worked out without writing anything."""
+
+    days: plan.DayPlan
+    to_classify: int
+    weeks: list[date]
+    linked_sources: tuple[str, ...]  # new case or invoice days: their linked inquiries' weeks come on top
+    analyst_files: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        days = f"{self.days.window} ({', '.join(self.days.sources)})" if self.days.window else "none"
+        out = [
+            f"days to load: {days}",
+            f"inquiries to classify: at most {self.to_classify:,} (rows of those days in the contacts and "
+            "e-service files, less those loaded already)",
+            f"weeks to rebuild: {describe_weeks(self.weeks)}",
+        ]
+        if self.linked_sources:
+            out.append(
+                f"  and the weeks of the inquiries linked to the new {' and '.join(self.linked_sources)} rows, "
+                "known once they are linked"
+            )
+        if self.analyst_files:
+            out.append(
+                f"  and the weeks of the inquiries {' and '.join(self.analyst_files)} re-label, known once classified "
+                "(corrections retrain the model, which re-labels every week)"
+            )
+        return out
+
+
+def lookback_days(store: Warehouse) -> int:
+    """The longest look-back of the rule parameters: how far after a new inquiry a later one can change."""
+    if not store.has_table("rule_parameters"):
+        return 30
+    row = store.read("select * from rule_parameters").iloc[0]
+    return int(max([30, *(int(v) for k, v in row.items() if str(k).endswith("_days") and pd.notna(v))]))
+
+
+def plan_run(
+    store: Warehouse,
+    landing: Path,
+    first_day: date,
+    today: date | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> Planned:
+    """The plan of ``onodig run`` over the landing folder as it is, reading files and warehouse only."""
+    from onodig.ingestion.contract import SOURCES
+    from onodig.ingestion.days import rows_on_days
+    from onodig.ingestion.files import landing_files
+    from onodig.ingestion.load import staged_table
+    from onodig.warehouse.store import in_window
+
+    today = today or stockholm_today()
+    new, waiting = observed_days(landing, store, pseudonymiser)
+    days = plan.plan_days(new, first_day, today, waiting)
+    weeks = set(fingerprints.stale_weeks(store)) if store.has_table("int_inquiries") else set()
+    to_classify = 0
+    window = days.window
+    inquiry_days = plan.plan_days(
+        {s: d for s, d in new.items() if s in INQUIRY_SOURCES},
+        first_day,
+        today,
+        {s: d for s, d in waiting.items() if s in INQUIRY_SOURCES},
+    ).window  # the days of new contacts and submissions: the other sources' days change no inquiry's week
+    if inquiry_days is not None:
+        weeks |= set(plan.weeks_after_days(inquiry_days, lookback_days(store), data_weeks(store)))
+        for source in INQUIRY_SOURCES:
+            if source not in days.sources:
+                continue
+            in_files = sum(
+                rows_on_days(p, source, inquiry_days.first, inquiry_days.last) for p in landing_files(landing / source)
+            )
+            loaded = 0
+            if store.has_table(staged_table(source)):
+                bounds = in_window(SOURCES[source].day, inquiry_days.first, inquiry_days.last + timedelta(days=1))
+                loaded = int(store.scalar(f"select count(*) from {staged_table(source)} where {bounds}"))
+            to_classify += max(0, in_files - loaded)
+    linked = tuple(s for s in LINKED_SOURCES if window is not None and s in days.sources)
+    analyst = tuple(name for name in ANALYST_FILES if (landing / name).is_file())
+    return Planned(days, to_classify, sorted(weeks), linked, analyst)

@@ -69,6 +69,7 @@ class PlannedRun:
     window: Window | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     run_key: str | None = None
+    selection: str = ""  # "reports": the reports alone, without the marts
 
 
 def plan_days(
@@ -147,6 +148,50 @@ def publish_run(
     if reopened is None:
         return None
     return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)
+
+
+def week_windows(weeks: list[date] | set[date]) -> list[Window]:
+    """Mondays grouped into runs of consecutive weeks: one window each."""
+    windows: list[Window] = []
+    for week in sorted(weeks):
+        if windows and week - windows[-1].last == timedelta(days=7):
+            windows[-1] = Window(windows[-1].first, week)
+        else:
+            windows.append(Window(week, week))
+    return windows
+
+
+def publish_stale(
+    weeks: list[date] | set[date], data: Window | None = None, report_week: date | None = None
+) -> list[PlannedRun]:
+    """``publish_weeks`` for the weeks whose marts are stale (``warehouse.fingerprints``): one run per
+    stretch of consecutive weeks, marts and those weeks' reports.
+
+    The week the reports e-mail (``report_week``, the newest the exports cover) gets its reports
+    written even when its marts did not change: it may have become covered since. With nothing
+    stale and no such week, the reports of the latest week of ``data`` are written again: they show
+    more than the marts (the audit's accuracy, the exports still missing).
+    """
+    windows = week_windows(weeks)
+    runs = [PlannedRun(PUBLISH_JOB, window, window.tags()) for window in windows]
+    if report_week is None and not windows and data is not None:
+        report_week = data.last
+    if report_week is not None and not any(w.first <= report_week <= w.last for w in windows):
+        week = Window(report_week, report_week)
+        runs.append(PlannedRun(PUBLISH_JOB, week, week.tags(), selection="reports"))
+    return runs
+
+
+def weeks_after_days(days: Window, lookback_days: int, weeks: Window | None = None) -> list[date]:
+    """The weeks new inquiries on ``days`` can change: their own, and those of the inquiries up to
+    ``lookback_days`` later that look back at them (repeat contacts, duplicates, re-submissions)."""
+    held = max(weeks.last + timedelta(days=6), days.last) if weeks is not None else days.last
+    last = min(days.last + timedelta(days=lookback_days), held)  # no week after the data
+    out, week = [], monday(days.first)
+    while week <= last:
+        out.append(week)
+        week += timedelta(days=7)
+    return out
 
 
 def scheduled_run(execution_day: date) -> PlannedRun:

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from onodig.generator.landing import GeneratorConfig, write_landing
 from onodig.pipelines.cli import main
 
 
@@ -75,3 +76,16 @@ def test_classify_names_the_line_of_a_malformed_row(tmp_path, capsys):
     (tmp_path / "in.csv").write_text("id;text\n1;hej\n2;ett;två\n", encoding="utf-8")
     assert main(["classify", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "--data", str(tmp_path)]) == 2
     assert "line 3: expected 2 fields" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_plan_of_a_first_run_and_writes_nothing(tmp_path, capsys):
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    counts = write_landing(GeneratorConfig(weeks=2, per_week=60, seed=3, quirks=False), landing, tmp_path / "truth.csv")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert main(["run", "--dry-run", "--landing", str(landing), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "..2026-09-13 (cases, contacts, eservice, invoices)" in out  # cases and invoices start earlier
+    assert f"inquiries to classify: at most {counts['contacts'] + counts['eservice']:,} " in out
+    assert "weeks to rebuild: 2 (2026-08-31..2026-09-07)" in out
+    assert "linked to the new cases and invoices rows" in out
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # no warehouse, outbox or log

@@ -29,7 +29,8 @@ def test_definitions_load_with_every_asset_grouped_and_described():
 def test_sql_model_dependencies_resolve_to_python_assets():
     graph = defs.resolve_asset_graph()
     weekly = graph.get(dg.AssetKey(["marts", "avoidable_demand_weekly"]))
-    assert dg.AssetKey(["core", "inquiries"]) in weekly.parent_keys
+    assert dg.AssetKey(["classifier", "classifier_correction"]) in weekly.parent_keys
+    assert dg.AssetKey(["core", "inquiries"]) in graph.get(dg.AssetKey(["intermediate", "int_inquiries"])).parent_keys
 
 
 def test_quality_checks_exist_and_blocking_ones_guard_publishing():

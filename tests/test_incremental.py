@@ -1,8 +1,11 @@
-"""A daily run classifies only what is new or changed, and its ``inquiries`` equal a fresh run's, row for row.
+"""A daily run classifies only what is new or changed, rebuilds only the weeks it changed, and its
+warehouse equals a fresh run's, row for row.
 
-Each scenario runs the pipeline twice over one landing folder (a history, then what came later) and
-once from scratch over the same folder, and compares ``inquiries`` sorted by ``inquiry_id``. The
-``inquiries`` asset's metadata says how many inquiries the model classified on each run.
+Each scenario runs the pipeline twice over one landing folder (a history, then what came later: a
+day of contacts and submissions, a late case-events file, an audit file, a corrections file) and
+once from scratch over the same folder, and compares every table both warehouses hold but the
+run history. The ``inquiries`` asset's metadata says how many inquiries the model classified on
+each run; the run's ``Done`` which weeks it rebuilt.
 """
 
 import shutil
@@ -15,7 +18,8 @@ import pytest
 from onodig.assets.demand import INQUIRIES_KEY
 from onodig.generator.landing import GeneratorConfig, write_landing
 from onodig.pipelines.definitions import build_definitions
-from onodig.pipelines.orchestration import run_in_order
+from onodig.pipelines.orchestration import Done, run_in_order
+from onodig.pipelines.plan import Window
 from onodig.pipelines.settings import resolve
 from onodig.warehouse import Warehouse
 from tests.conftest import TEST_KEY
@@ -23,6 +27,10 @@ from tests.conftest import TEST_KEY
 FIRST_DAY = date(2026, 1, 1)
 TODAY = date(2026, 11, 27)
 LAST_DAYS = ("20260919", "20260920")  # the generated three weeks end on Sunday 2026-09-20
+LATE_CASES = "cases_20260902"  # a Wednesday of the first week: its case events arrive after the daily run
+# Tables that say how the warehouse got here rather than what it holds: a fresh run has another history.
+RUN_HISTORY = {"ingest_manifest", "ingest_windows", "label_changes", "report_deliveries"}
+WEEKLY_INPUTS = ("int_inquiries", "int_root_causes")  # the per-week rows the weekly marts are built from
 
 
 class Pipeline:
@@ -35,7 +43,10 @@ class Pipeline:
         self.instance = dg.DagsterInstance.ephemeral()
 
     def run(self) -> dict:
-        assert run_in_order(self.defs, self.instance, self.store, self.landing, FIRST_DAY, today=TODAY).success
+        self.done = Done()
+        assert run_in_order(
+            self.defs, self.instance, self.store, self.landing, FIRST_DAY, today=TODAY, done=self.done
+        ).success
         metadata = self.instance.get_latest_materialization_event(INQUIRIES_KEY).asset_materialization.metadata
         return {key: value.value for key, value in metadata.items()}
 
@@ -49,6 +60,49 @@ class Pipeline:
                 "and label_origin <> 'empty_submission'"
             )
         )
+
+
+def tables(store: Warehouse) -> set[str]:
+    names = store.read(
+        "select table_name from information_schema.tables where table_schema not in ('information_schema', 'pg_catalog')"
+    )["table_name"]
+    return set(names) - RUN_HISTORY
+
+
+def rows(store: Warehouse, table: str) -> pd.DataFrame:
+    """A table's rows in an order of their own, whatever order they were written in."""
+    frame = store.read_table(table)
+    order = frame.apply(lambda row: "|".join(map(str, row)), axis=1).sort_values(kind="mergesort").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def assert_same_warehouse(incremental: Warehouse, fresh: Warehouse) -> None:
+    """Every contract table, intermediate table and mart, row for row (floats to 1e-9: sums in another order)."""
+    held = tables(fresh)
+    assert tables(incremental) == held
+    assert {"inquiries", "avoidable_demand_weekly", "root_causes_weekly", "int_root_causes", "mart_inputs"} <= held
+    differ = {}
+    for table in sorted(held):
+        try:
+            pd.testing.assert_frame_equal(rows(incremental, table), rows(fresh, table), rtol=1e-9, obj=table)
+        except AssertionError as exc:
+            differ[table] = str(exc)
+    assert not differ, "\n\n".join(differ.values())  # every table that differs, not only the first
+
+
+def weeks_whose_rows_differ(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> set[date]:
+    """The weeks whose per-week mart inputs differ, found by comparing rows: what a run must rebuild."""
+    weeks = set()
+    for table in WEEKLY_INPUTS:
+        old, new = (frame.apply(lambda row: "|".join(map(str, row)), axis=1) for frame in (before[table], after[table]))
+        changed = set(old) ^ set(new)
+        for frame, text in ((before[table], old), (after[table], new)):
+            weeks |= set(pd.to_datetime(frame.loc[text.isin(changed), "week_start"]).dt.date)
+    return weeks
+
+
+def weekly_inputs(pipeline: Pipeline) -> dict[str, pd.DataFrame]:
+    return {table: rows(pipeline.store, table) for table in WEEKLY_INPUTS}
 
 
 def _fresh(pipeline: Pipeline) -> tuple[pd.DataFrame, dict]:
@@ -71,11 +125,18 @@ def daily(tmp_path_factory, model_dir):
                 for path in (landing / source).glob(f"{source}_{day}.csv*"):
                     shutil.move(path, held / path.name)
         assert {p.name.split("_")[0] for p in held.iterdir()} == {"contacts", "eservice"}
+        late = root / "late"
+        late.mkdir()
+        for path in (landing / "cases").glob(f"{LATE_CASES}.csv*"):
+            shutil.move(path, late / path.name)
+        assert len(list(late.iterdir())) == 1
         pipeline = Pipeline(root / "daily", landing, model_dir)
         history = pipeline.run()
         history_rows = len(pipeline.inquiries())
+        history_weeks = list(pipeline.done.weeks)
         for path in held.iterdir():
             shutil.move(path, landing / path.name.split("_")[0] / path.name)
+        before = weekly_inputs(pipeline)
         day = pipeline.run()
         yield {
             "root": root,
@@ -84,6 +145,10 @@ def daily(tmp_path_factory, model_dir):
             "history": history,
             "day": day,
             "history_rows": history_rows,
+            "history_weeks": history_weeks,
+            "day_weeks": list(pipeline.done.weeks),
+            "day_changed": weeks_whose_rows_differ(before, weekly_inputs(pipeline)),
+            "late": late,
             "model_dir": model_dir,
             "mp": mp,
         }
@@ -99,9 +164,35 @@ def test_a_daily_file_is_classified_alone_and_equals_a_fresh_run(daily):
     assert day["classified_this_run"] == model_new > 0  # the new rows the model labels, nothing else
     assert day["reused_predictions"] == history["classified_this_run"]
     assert day["classified_this_run"] < history["classified_this_run"] / 4
-    scratch, metadata = _fresh(Pipeline(daily["root"] / "fresh", daily["landing"], daily["model_dir"]))
+    fresh = Pipeline(daily["root"] / "fresh", daily["landing"], daily["model_dir"])
+    scratch, metadata = _fresh(fresh)
     pd.testing.assert_frame_equal(everything, scratch)
     assert metadata["classified_this_run"] == history["classified_this_run"] + day["classified_this_run"]
+    assert_same_warehouse(pipeline.store, fresh.store)
+
+
+def test_a_daily_file_rebuilds_only_its_own_week(daily):
+    """Saturday and Sunday of the last week: that week is rebuilt, the two before it are not."""
+    assert daily["history_weeks"] == [date(2026, 8, 31), date(2026, 9, 7), date(2026, 9, 14)]
+    assert daily["day_weeks"] == sorted(daily["day_changed"]) == [date(2026, 9, 14)]
+
+
+def test_a_late_case_events_file_rebuilds_the_weeks_it_changes_and_equals_a_fresh_run(daily):
+    """Case events of a day in the first week, delivered after the daily run: the weeks rebuilt are
+    the weeks whose inquiries' links and evidence changed, found here by comparing rows."""
+    pipeline = daily["pipeline"]
+    before = weekly_inputs(pipeline)
+    for path in daily["late"].iterdir():
+        shutil.move(path, daily["landing"] / "cases" / path.name)
+    run = pipeline.run()
+    assert run["classified_this_run"] == 0
+    changed = weeks_whose_rows_differ(before, weekly_inputs(pipeline))
+    assert changed, "the late file changed no inquiry's evidence: pick another day"
+    assert pipeline.done.weeks == sorted(changed)
+    assert pipeline.done.days == Window(date(2026, 9, 2), date(2026, 9, 2))
+    fresh = Pipeline(daily["root"] / "fresh_late", daily["landing"], daily["model_dir"])
+    fresh.run()
+    assert_same_warehouse(pipeline.store, fresh.store)
 
 
 def test_an_audit_file_changes_labels_without_classifying_and_equals_a_fresh_run(daily):
@@ -112,12 +203,16 @@ def test_an_audit_file_changes_labels_without_classifying_and_equals_a_fresh_run
     pd.DataFrame({"inquiry_id": audited["inquiry_id"], "demand_type": other}).to_csv(
         daily["landing"] / "audit.csv", sep=";", index=False
     )
+    weeks = set(pd.to_datetime(audited["occurred_at"]).dt.to_period("W-SUN").dt.start_time.dt.date)
     try:
         run = pipeline.run()
         assert (run["classified_this_run"], run["audited"], run["labels_changed"]) == (0, 6, 6)
         assert run["model_version"] == daily["day"]["model_version"]  # audits are never trained on
-        scratch, _ = _fresh(Pipeline(daily["root"] / "fresh_audit", daily["landing"], daily["model_dir"]))
+        assert set(pipeline.done.weeks) <= weeks  # the audited inquiries' weeks, no others
+        fresh = Pipeline(daily["root"] / "fresh_audit", daily["landing"], daily["model_dir"])
+        scratch, _ = _fresh(fresh)
         pd.testing.assert_frame_equal(pipeline.inquiries(), scratch)
+        assert_same_warehouse(pipeline.store, fresh.store)
     finally:
         (daily["landing"] / "audit.csv").unlink()
     assert pipeline.run()["classified_this_run"] == 0  # and back, still without the model
@@ -133,6 +228,7 @@ def test_corrections_retrain_the_model_which_relabels_everything_once(daily):
     )
     try:
         retrained = pipeline.run()
+        assert pipeline.done.weeks == daily["history_weeks"]  # a new model re-labels every week
         assert retrained["model_version"] != daily["day"]["model_version"]
         assert retrained["classified_this_run"] == pipeline.model_labelled() and retrained["reused_predictions"] == 0
         assert retrained["analyst_corrections"] == 4
@@ -143,5 +239,6 @@ def test_corrections_retrain_the_model_which_relabels_everything_once(daily):
         assert scratch.run()["model_version"] == daily["day"]["model_version"]
         assert scratch.run()["model_version"] == retrained["model_version"]
         pd.testing.assert_frame_equal(pipeline.inquiries(), scratch.inquiries())
+        assert_same_warehouse(pipeline.store, scratch.store)
     finally:
         (daily["landing"] / "corrections.csv").unlink()

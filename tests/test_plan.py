@@ -106,3 +106,35 @@ def test_the_schedule_publishes_the_week_that_just_ended():
         Window(date(2026, 11, 23), date(2026, 11, 23)),
         "week-2026-11-23",
     )
+
+
+def test_stale_weeks_are_published_in_stretches_and_the_report_week_always():
+    weeks = [date(2026, 9, 7), date(2026, 8, 31), date(2026, 10, 5), date(2026, 9, 14)]
+    assert plan.week_windows(weeks) == [
+        Window(date(2026, 8, 31), date(2026, 9, 14)),
+        Window(date(2026, 10, 5), date(2026, 10, 5)),
+    ]
+    data = Window(date(2026, 8, 31), date(2026, 10, 12))
+    runs = plan.publish_stale(weeks, data, report_week=date(2026, 10, 5))
+    assert [(r.job, r.window, r.selection) for r in runs] == [
+        (PUBLISH_JOB, Window(date(2026, 8, 31), date(2026, 9, 14)), ""),
+        (PUBLISH_JOB, Window(date(2026, 10, 5), date(2026, 10, 5)), ""),  # the report week is rebuilt anyway
+    ]
+    assert runs[0].tags == {RANGE_START: "2026-08-31", RANGE_END: "2026-09-14"}
+    # the week the reports are for, not stale: its reports alone
+    other = plan.publish_stale(weeks, data, report_week=date(2026, 9, 28))
+    assert [(r.window, r.selection) for r in other][-1] == (Window(date(2026, 9, 28), date(2026, 9, 28)), "reports")
+    # nothing stale, no covered week: the latest week's reports; no inquiries: nothing at all
+    only = plan.publish_stale([], data)
+    assert [(r.window, r.selection) for r in only] == [(Window(date(2026, 10, 12), date(2026, 10, 12)), "reports")]
+    assert plan.publish_stale([], None) == []
+
+
+def test_new_inquiries_change_their_week_and_the_look_back_after_them_never_past_the_data():
+    days = Window(date(2026, 9, 19), date(2026, 9, 20))  # a Saturday and a Sunday
+    assert plan.weeks_after_days(days, 30, Window(date(2026, 8, 31), date(2026, 9, 14))) == [date(2026, 9, 14)]
+    assert plan.weeks_after_days(days, 7, Window(date(2026, 8, 31), date(2026, 10, 26))) == [
+        date(2026, 9, 14),
+        date(2026, 9, 21),
+    ]
+    assert plan.weeks_after_days(days, 30, None) == [date(2026, 9, 14)]

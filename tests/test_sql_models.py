@@ -3,7 +3,14 @@
 import pandas as pd
 import pytest
 
-from onodig.warehouse.sql_models import discover, failing_rows_query, referenced_tables, run_model, transpile
+from onodig.warehouse.sql_models import (
+    discover,
+    failing_rows_query,
+    referenced_tables,
+    run_model,
+    run_upto,
+    transpile,
+)
 from tests.sql_given import given, inquiries
 
 
@@ -11,14 +18,14 @@ def test_dependencies_are_parsed_from_sql_not_listed():
     sql = "with inquiries as (select * from inquiries), x as (select * from inquiries join cases using (case_ref)) select * from x"
     assert referenced_tables(sql) == ["cases", "inquiries"]
     weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
-    assert weekly.depends_on == ("classifier_correction", "inquiries")
+    assert weekly.depends_on == ("classifier_correction", "int_inquiries")  # rows of its own week only
     assert weekly.grain == ("process", "week_start")
 
 
 def test_weekly_sql_transpiles_for_postgres():
-    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
-    sql = transpile(weekly.sql, "postgresql")
-    assert "DOUBLE PRECISION" in sql and "DATE_TRUNC('WEEK'" in sql
+    models = {m.name: m for m in discover()}
+    assert "DOUBLE PRECISION" in transpile(models["avoidable_demand_weekly"].sql, "postgresql")
+    assert "DATE_TRUNC('WEEK'" in transpile(models["int_inquiries"].sql, "postgresql")  # where the week is set
 
 
 def test_avoidable_demand_weekly_groups_by_process_and_iso_week(warehouse):
@@ -36,7 +43,8 @@ def test_avoidable_demand_weekly_groups_by_process_and_iso_week(warehouse):
     )
     given(warehouse, rows)
     weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
-    assert run_model(weekly, warehouse) == 3
+    assert run_upto(weekly.name, warehouse)[-1] == weekly.name  # after int_inquiries, which it reads
+    assert warehouse.scalar("select count(*) from avoidable_demand_weekly") == 3
     out = warehouse.read("select * from avoidable_demand_weekly order by process, week_start")
     out["week_start"] = pd.to_datetime(out["week_start"]).dt.date
     expected = pd.DataFrame(
@@ -82,7 +90,9 @@ def test_a_weekly_window_is_replaced_and_the_other_weeks_are_left_alone(warehous
             {"inquiry_id": "contacts:2", "occurred_at": "2026-03-10 08:00"},
         ),
     )
-    weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
+    models = {m.name: m for m in discover()}
+    weekly = models["avoidable_demand_weekly"]
+    run_model(models["int_inquiries"], warehouse)  # the rows the mart reads
     assert weekly.partition_by == "week_start"
     second_week = (date(2026, 3, 9), date(2026, 3, 16))
     assert run_model_window(weekly, warehouse, *second_week) == (1, 1, False)  # only its own week
@@ -95,6 +105,7 @@ def test_a_weekly_window_is_replaced_and_the_other_weeks_are_left_alone(warehous
         warehouse.execute(
             f"insert into inquiries select * replace ('{late}' as inquiry_id) from inquiries where inquiry_id = '{like}'"
         )
+    run_model(models["int_inquiries"], warehouse)
     run_model_window(weekly, warehouse, *second_week)
     counts = warehouse.read("select week_start, inquiries from avoidable_demand_weekly order by week_start")
     assert counts["inquiries"].tolist() == [1, 2]

@@ -54,19 +54,6 @@ decision_times as (
 
 ),
 
--- the same citizen's previous inquiry in the same process, on any channel
-previous as (
-
-    select
-        inquiry_id,
-        lag(inquiry_id) over (partition by citizen_key, process order by occurred_at, inquiry_id) as previous_inquiry_id,
-        lag(occurred_at) over (partition by citizen_key, process order by occurred_at, inquiry_id) as previous_at
-
-    from inquiries
-    where citizen_key is not null
-
-),
-
 -- what had happened on the linked case by the time of the inquiry: a join and one pass, not a
 -- subquery per inquiry
 case_events as (
@@ -109,8 +96,8 @@ evidence as (
         case_links.link_method as case_link_method,
         invoice_links.invoice_ref as linked_invoice_ref,
         invoice_links.link_method as invoice_link_method,
-        previous.previous_inquiry_id,
-        date_diff('second', previous.previous_at, inquiries.occurred_at) / 86400.0 as days_since_previous,
+        inquiries.previous_inquiry_id,
+        inquiries.days_since_previous,
         date_diff('second', cases.opened_at, inquiries.occurred_at) / 86400.0 as case_age_days,
         cases.decided_at,
         decision_times.median_days_to_decision,
@@ -132,7 +119,6 @@ evidence as (
     left join decision_times on decision_times.process = inquiries.process
     left join invoice_links on invoice_links.inquiry_id = inquiries.inquiry_id
     left join invoices on invoices.invoice_ref = invoice_links.invoice_ref
-    left join previous on previous.inquiry_id = inquiries.inquiry_id
     left join settings on settings.process = inquiries.process
     left join case_events on case_events.inquiry_id = inquiries.inquiry_id
     where inquiries.avoidable

@@ -1,8 +1,9 @@
 with
 
+-- int_inquiries, not inquiries: the marts read rows of their own week only (see int_inquiries)
 inquiries as (
 
-    select * from inquiries
+    select * from int_inquiries
 
 ),
 
@@ -28,7 +29,7 @@ weekly as (
 
     select
         process,
-        cast(date_trunc('week', occurred_at) as date) as week_start,
+        week_start,
         cast(count(*) as bigint) as inquiries,
         cast(sum(case when avoidable then 1 else 0 end) as bigint) as avoidable_inquiries,
         cast(sum(case when demand_type = 'invoice_status' then 1 else 0 end) as bigint) as n_invoice_status,
@@ -43,7 +44,7 @@ weekly as (
         sum(case when avoidable and label_origin <> 'model' then 1 else 0 end) as certain_avoidable
 
     from inquiries
-    group by process, cast(date_trunc('week', occurred_at) as date)
+    group by process, week_start
 
 ),
 
@@ -51,13 +52,13 @@ model_labelled as (
 
     select
         process,
-        cast(date_trunc('week', occurred_at) as date) as week_start,
+        week_start,
         demand_type as predicted_type,
         count(*) as n
 
     from inquiries
     where label_origin = 'model'
-    group by process, cast(date_trunc('week', occurred_at) as date), demand_type
+    group by process, week_start, demand_type
 
 ),
 

@@ -19,11 +19,7 @@ sequenced as (
         process,
         week_start,
         citizen_key,
-        date_diff(
-            'second',
-            lag(occurred_at) over (partition by citizen_key, process order by occurred_at, inquiry_id),
-            occurred_at
-        ) / 86400.0 as days_since_previous
+        days_since_previous
 
     from inquiries
     where citizen_key is not null

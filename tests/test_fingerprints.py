@@ -1,0 +1,78 @@
+"""A week is stale when what its marts were built from changed, and only then: on DuckDB and PostgreSQL."""
+
+from datetime import date
+
+import pytest
+
+from onodig.warehouse import Warehouse
+from onodig.warehouse.fingerprints import record_window, stale_weeks
+from onodig.warehouse.sql_models import discover, run_model_window, run_upto
+from tests.sql_given import given, inquiries
+
+FIRST, SECOND, AFTER = date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request, tmp_path, postgres_database):
+    if request.param == "duckdb":
+        return Warehouse(f"duckdb:///{tmp_path / 'fingerprints.duckdb'}")
+    if postgres_database is None:
+        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
+    return Warehouse(postgres_database("fingerprints"))
+
+
+def weekly_marts():
+    return [m for m in discover() if m.partition_by]
+
+
+def build(store: Warehouse, start: date, end: date) -> None:
+    """The intermediate tables again, then the weekly marts' window, as onodig run does."""
+    run_upto("int_root_causes", store)
+    for mart in weekly_marts():
+        run_model_window(mart, store, start, end)
+        record_window(mart, store, start, end)
+
+
+def test_only_the_weeks_whose_inputs_changed_are_stale(store):
+    rows = inquiries(
+        {"inquiry_id": "contacts:1", "occurred_at": "2026-03-02 08:00", "demand_type": "case_status"},
+        {"inquiry_id": "contacts:2", "occurred_at": "2026-03-10 08:00", "demand_type": "invoice_status"},
+        {"inquiry_id": "contacts:3", "occurred_at": "2026-03-11 08:00"},
+    )
+    given(store, rows)
+    assert stale_weeks(store) == []  # no intermediate tables: nothing to build marts from
+    run_upto("int_root_causes", store)
+    assert stale_weeks(store) == [FIRST, SECOND]  # no mart built yet
+    build(store, FIRST, AFTER)
+    assert stale_weeks(store) == []
+
+    # an inquiry of the second week re-labelled (an audit, say): that week, not the first
+    store.execute("update inquiries set demand_type = 'case_status' where inquiry_id = 'contacts:3'")
+    run_upto("int_root_causes", store)
+    assert stale_weeks(store) == [SECOND]
+    build(store, SECOND, AFTER)
+    assert stale_weeks(store) == []
+
+    # a column of an every-week table that no mart reads changes nothing; a weight moves every week
+    store.execute("alter table classifier_correction add column audited integer")
+    store.execute("update classifier_correction set audited = 6")
+    assert stale_weeks(store) == []
+    store.execute("update classifier_correction set weight = weight * 0.5 where true_type = predicted_type")
+    assert stale_weeks(store) == [FIRST, SECOND]
+
+
+def test_a_week_that_lost_its_rows_is_stale_and_its_rows_go(store):
+    given(
+        store,
+        inquiries(
+            {"inquiry_id": "contacts:1", "occurred_at": "2026-03-02 08:00"},
+            {"inquiry_id": "contacts:2", "occurred_at": "2026-03-10 08:00"},
+        ),
+    )
+    build(store, FIRST, AFTER)
+    store.execute("delete from inquiries where inquiry_id = 'contacts:2'")
+    run_upto("int_root_causes", store)
+    assert stale_weeks(store) == [SECOND]
+    build(store, SECOND, AFTER)
+    assert stale_weeks(store) == []
+    assert store.scalar("select count(*) from avoidable_demand_weekly where week_start >= date '2026-03-09'") == 0
