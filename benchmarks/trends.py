@@ -17,14 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
-from onodig.classifiers.taxonomy import DEMAND_TYPES
 from onodig.demand.alerts import demand_alerts
-from onodig.demand.topics import emerging_topics, weeks_of
+from onodig.demand.topics import emerging_topics
 from onodig.demand.trend_settings import TrendSettings
-from onodig.generator.landing import GeneratorConfig, PlantedJump, PlantedTopic, write_landing
-from onodig.privacy import mask_texts
+from onodig.generator.landing import GeneratorConfig, PlantedJump, PlantedTopic
+from onodig.generator.truth import truth_world
 
 
 def main() -> None:
@@ -42,27 +39,8 @@ def main() -> None:
         planted_topics=(PlantedTopic("hamtschema", args.weeks - 3),),
         planted_jumps=(PlantedJump("forskola", "invoice_status", args.weeks - 1),),
     )
-    write_landing(config, root / "landing", root / "truth.csv")
-    truth = pd.read_csv(root / "truth.csv", dtype=str)
-    truth = truth[truth["expect"] == "inquiry"]
-    contacts = pd.concat(
-        pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-        for path in sorted((root / "landing" / "contacts").glob("*.csv"))
-    )
-    contacts["inquiry_id"] = "contacts:" + contacts["contact_id"]
-    inquiries = contacts[["inquiry_id", "text"]].merge(truth, on="inquiry_id")
-    inquiries["text"] = mask_texts(inquiries["text"].tolist())
-    inquiries["occurred_at"] = pd.to_datetime(inquiries["occurred_at"])
-    truth["week_start"] = weeks_of(truth["occurred_at"])
-    weekly = (
-        pd.crosstab([truth["process"], truth["week_start"]], truth["demand_type"])
-        .reindex(columns=DEMAND_TYPES, fill_value=0)
-        .add_prefix("n_")
-        .reset_index()
-    )
-    weekly["inquiries"] = weekly.filter(like="n_").sum(axis=1)
-    weekly["avoidable_inquiries"] = weekly["inquiries"] - weekly["n_value_demand"]
-    weeks = sorted(weekly["week_start"].unique())
+    world = truth_world(root, config)
+    inquiries, weekly, weeks = world["inquiries"], world["weekly"], world["weeks"]
     settings = TrendSettings.default()
 
     started = time.perf_counter()

@@ -1,6 +1,8 @@
 """Starting and stopping real local servers for tests: free ports, readiness, process groups."""
 
 import contextlib
+import email
+import email.policy
 import os
 import signal
 import socket
@@ -8,6 +10,17 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives, parsed, for a test to read back."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
 
 
 def free_port() -> int:

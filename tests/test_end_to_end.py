@@ -1,7 +1,5 @@
 """Every asset materialized in-process over a generated landing folder, checked against its truth."""
 
-import email
-import email.policy
 import re
 import shutil
 from datetime import date
@@ -15,7 +13,7 @@ from onodig.pipelines.definitions import build_definitions
 from onodig.pipelines.orchestration import run_in_order
 from onodig.pipelines.settings import resolve
 from onodig.warehouse import Warehouse
-from tests.servers import free_port
+from tests.servers import Mailbox, free_port
 
 RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
 RAW_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
@@ -25,17 +23,6 @@ HASH_COLUMNS = {"row_hash", "sha256", "citizen_key", "content_hash"}  # hex dige
 
 BACKENDS = ["duckdb", "postgresql"]
 FIRST_DAY = date(2026, 1, 1)  # before the generator's first day
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
 
 
 COMPARED_TABLES = {  # table: its key, for comparing backends row for row

@@ -5,8 +5,6 @@ server (aiosmtpd) on localhost; the last test runs the whole pipeline on generat
 exports end on a Sunday with a few e-service re-submissions on the days after it.
 """
 
-import email
-import email.policy
 import io
 import re
 import shutil
@@ -28,7 +26,7 @@ from onodig.reports.publish import DELIVERIES, publish_reports
 from onodig.reports.status import preliminary_banner
 from onodig.reports.texts import change_sentence
 from onodig.warehouse import Warehouse
-from tests.servers import free_port
+from tests.servers import Mailbox, free_port
 from tests.test_reports import three_weeks_of_bygglov
 
 W39, W40, W41, W42 = (date(2026, 9, 21) + timedelta(weeks=n) for n in range(4))
@@ -142,20 +140,11 @@ def test_the_newest_covered_week_is_always_in_the_publish_window():
 # --- publishing: archive, one e-mail, preliminär, reviderad ---------------------------------
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
     from onodig.reports import SmtpSettings
 
-    inbox = Inbox()
+    inbox = Mailbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
@@ -306,7 +295,7 @@ def pipeline(tmp_path_factory, model_dir):
         spec["owners"] = owners[key]
     (landing / "processes.yaml").write_text(yaml.safe_dump(default, allow_unicode=True), encoding="utf-8")
 
-    inbox = Inbox()
+    inbox = Mailbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     mp = pytest.MonkeyPatch()

@@ -5,10 +5,6 @@ types), not through the classifier: what is tested is the trend watch, on small 
 the module.
 """
 
-import csv
-import email
-import email.policy
-import gzip
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,10 +15,9 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from onodig.assets.resources import LandingResource, OutputsResource, SmtpResource, WarehouseResource
-from onodig.classifiers.taxonomy import DEMAND_TYPES
 from onodig.demand.alerts import demand_alerts
 from onodig.demand.topic_names import BadTopicNames, TopicNames, known_levers
-from onodig.demand.topics import Tokeniser, emerging_topics, named_inquiries, weeks_of
+from onodig.demand.topics import Tokeniser, emerging_topics, named_inquiries
 from onodig.demand.trend_settings import BadTrendSettings, TrendSettings
 from onodig.generator.landing import (
     GeneratorConfig,
@@ -31,49 +26,22 @@ from onodig.generator.landing import (
     load_phrases,
     write_landing,
 )
+from onodig.generator.truth import truth_world
 from onodig.pipelines.cli import main
 from onodig.pipelines.definitions import defs
 from onodig.pipelines.sensors import ALERT_SENSOR
-from onodig.privacy import mask_texts
 from onodig.reports import build_report
 from onodig.reports.alerts_section import Trends
 from onodig.reports.mail import plain_text
 from onodig.warehouse import Warehouse
 from onodig.warehouse.sql_models import run_upto
 from tests import sql_given
-from tests.servers import free_port
+from tests.servers import Mailbox, free_port
 from tests.test_reports import three_weeks_of_bygglov
 
 SETTINGS = TrendSettings.default()
 START = date(2026, 8, 31)  # the generator's first Monday
 TOPIC_WEEK, JUMP_WEEK = 5, 7
-
-
-def world(root: Path, config: GeneratorConfig) -> dict:
-    """A generated world as the trend watch reads it: masked contact texts and weekly counts by type."""
-    write_landing(config, root / "landing", root / "truth.csv")
-    truth = pd.read_csv(root / "truth.csv", dtype=str)
-    truth = truth[truth["expect"] == "inquiry"]
-    rows = []
-    for path in sorted((root / "landing" / "contacts").glob("contacts_*.csv*")):
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            rows += list(csv.DictReader(handle, delimiter=";"))
-    contacts = pd.DataFrame(rows)
-    contacts["inquiry_id"] = "contacts:" + contacts["contact_id"]
-    inquiries = contacts[["inquiry_id", "text"]].merge(truth, on="inquiry_id")
-    inquiries["text"] = mask_texts(inquiries["text"].tolist())
-    inquiries["occurred_at"] = pd.to_datetime(inquiries["occurred_at"])
-    truth["week_start"] = weeks_of(truth["occurred_at"])
-    weekly = (
-        pd.crosstab([truth["process"], truth["week_start"]], truth["demand_type"])
-        .reindex(columns=DEMAND_TYPES, fill_value=0)
-        .add_prefix("n_")
-        .reset_index()
-    )
-    weekly["inquiries"] = weekly.filter(like="n_").sum(axis=1)
-    weekly["avoidable_inquiries"] = weekly["inquiries"] - weekly["n_value_demand"]
-    return {"inquiries": inquiries, "weekly": weekly, "weeks": sorted(weekly["week_start"].unique())}
 
 
 def dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +60,7 @@ def planted(tmp_path_factory) -> dict:
         planted_topics=(PlantedTopic("hamtschema", TOPIC_WEEK),),
         planted_jumps=(PlantedJump("forskola", "invoice_status", JUMP_WEEK),),
     )
-    found = world(tmp_path_factory.mktemp("planted"), config)
+    found = truth_world(tmp_path_factory.mktemp("planted"), config)
     twin = tmp_path_factory.mktemp("twin")  # the same world without the planted events
     write_landing(GeneratorConfig(weeks=8, per_week=600, seed=3, quirks=False), twin / "landing", twin / "truth.csv")
     unplanted = set(pd.read_csv(twin / "truth.csv", dtype=str)["inquiry_id"])
@@ -106,7 +74,7 @@ def planted(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def stable(tmp_path_factory) -> dict:
-    return world(tmp_path_factory.mktemp("stable"), GeneratorConfig(weeks=12, per_week=800, seed=5, quirks=False))
+    return truth_world(tmp_path_factory.mktemp("stable"), GeneratorConfig(weeks=12, per_week=800, seed=5, quirks=False))
 
 
 def planted_words() -> set[str]:
@@ -315,15 +283,6 @@ def test_the_report_shows_its_processs_alerts_and_topics_in_both_languages(plant
     shown = trends.section("va_avfall", topic_week, "sv").html
     keywords = planted["topics"][planted["topics"]["week_start"] == topic_week]["keywords"]
     assert "Nya kontaktorsaker" in shown and "<q>" in shown and all(k in shown for k in keywords)
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
 
 
 def test_the_alert_sensor_emails_each_alert_to_its_owners_once(planted, tmp_path):
