@@ -18,6 +18,7 @@ import pandas as pd
 
 from onodig.assets.demand import INQUIRIES_KEY
 from onodig.assets.publish import REPORTS_KEY
+from onodig.assets.trends import ALERTS_KEY
 from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
@@ -136,7 +137,8 @@ def run_in_order(
             raise_on_error=False,
             tags=dict(run.tags),
             run_config=run_config,
-            asset_selection=[REPORTS_KEY] if run.selection == "reports" else None,
+            # the week the reports are for may have become covered since its marts were built: its alerts too
+            asset_selection=[ALERTS_KEY, REPORTS_KEY] if run.selection == "reports" else None,
         )
         results.append(result)
         return result.success

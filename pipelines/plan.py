@@ -69,7 +69,7 @@ class PlannedRun:
     window: Window | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     run_key: str | None = None
-    selection: str = ""  # "reports": the reports alone, without the marts
+    selection: str = ""  # "reports": the reports (and that week's alerts) alone, without the marts
 
 
 def plan_days(
