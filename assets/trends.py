@@ -18,7 +18,7 @@ from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.assets.table_metadata import table_metadata
 from onodig.demand import alerts, topics
 from onodig.demand.weekly_tables import replace_weeks
-from onodig.ingestion.coverage import read_coverage
+from onodig.ingestion.coverage import export_coverage, stockholm_today
 from onodig.warehouse.store import in_window
 
 TOPICS_KEY = dg.AssetKey(["trends", topics.TABLE])
@@ -149,7 +149,7 @@ def build(partitions: Partitions) -> list:
         )
         # a week the exports do not cover yet (its Sunday not reached, or still running) is tested once it is:
         # its counts are short, and every type would "fall" to the few rows that came early
-        coverage = read_coverage(store)
+        coverage = export_coverage(store, stockholm_today())  # as the reports judge it: today, not at link time
         covered = set(coverage.loc[coverage["week_covered"].astype(bool), "week_start"])
         found = alerts.demand_alerts(weekly_rows, [w for w in _mondays(start, end) if w in covered], settings.alerts)
         total = replace_weeks(store, alerts.TABLE, found, start, end)
