@@ -15,6 +15,7 @@ from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from onodig.demand.audit import QUEUE_COLUMNS, audit_queue
 from onodig.demand.changes import CHANGES, RunChanges, file_outcome, write_changes
 from onodig.demand.exports import for_analysts, write_excel_csv
+from onodig.demand.inquiry_inputs import TABLE as INPUTS
 from onodig.demand.predictions import TABLE as PREDICTIONS
 from onodig.demand.table import NothingStaged, write_inquiries
 
@@ -23,6 +24,7 @@ REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
 AUDIT_QUEUE_KEY = dg.AssetKey(["core", "audit_queue"])
 CHANGES_KEY = dg.AssetKey(["core", CHANGES])
 PREDICTIONS_KEY = dg.AssetKey(["core", PREDICTIONS])
+INPUTS_KEY = dg.AssetKey(["core", INPUTS])
 INQUIRIES_CHECK = "inquiries_expectations"
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
 # in the CSV the model's label is model_type: demand_type is the empty column the analyst fills in
@@ -93,7 +95,8 @@ def inquiries(
     summary, failed = written.summary, written.failed
     context.log.info(
         f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable; the model classified "
-        f"{written.classified:,} and {written.reused:,} kept their label from an earlier run"
+        f"{written.classified:,} and {written.reused:,} kept their label from an earlier run; "
+        + ("every contact was built" if written.rebuilt_whole else f"{written.contacts_rebuilt:,} contact(s) rebuilt")
     )
     store = warehouse.get()
     changes = RunChanges(
@@ -101,7 +104,7 @@ def inquiries(
     )
     write_changes(store, changes)
     context.log.info(changes.line())
-    for event in written_beside(store, {CHANGES_KEY: CHANGES, PREDICTIONS_KEY: PREDICTIONS}):
+    for event in written_beside(store, {CHANGES_KEY: CHANGES, PREDICTIONS_KEY: PREDICTIONS, INPUTS_KEY: INPUTS}):
         context.log_event(event)
 
     metadata = {
@@ -119,6 +122,8 @@ def inquiries(
         "model_version": version,
         "classified_this_run": dg.MetadataValue.int(written.classified),
         "reused_predictions": dg.MetadataValue.int(written.reused),
+        "contacts_rebuilt": dg.MetadataValue.int(written.contacts_rebuilt),
+        "rebuilt_whole": written.rebuilt_whole,
         "labels_changed": dg.MetadataValue.int(written.relabelled.changed),
         "relabelled_by_new_model": dg.MetadataValue.int(written.relabelled.by_new_model),
         "moved_process_weeks": dg.MetadataValue.md(
@@ -233,4 +238,16 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         "classifies only new and changed rows, and a new model version re-labels everything once. Corrections, audits "
         "and behavioural duplicates are applied on top every run without the model.",
     )
-    return [inquiries, review_queue, audit_queue_export, changes, predictions]
+    inputs = dg.AssetSpec(
+        INPUTS_KEY,
+        deps=[ingest_key("contacts"), CLASSIFIER_KEY],
+        group_name="core",
+        kinds={"table"},
+        owners=["team:data"],
+        description="What each contact's row in inquiries was built from, written by inquiries: per inquiry_id an MD5 "
+        "over the staged row, its correction and audit label, the model version, the process map, the review "
+        "threshold and the code. A run rebuilds only the contacts whose key is new or changed (and drops those whose "
+        "row is gone); a change every row depends on rebuilds the table whole. E-service submissions are built "
+        "whole every run: a re-submission is judged by the citizen's other submissions.",
+    )
+    return [inquiries, review_queue, audit_queue_export, changes, predictions, inputs]

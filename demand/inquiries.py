@@ -345,7 +345,39 @@ class InquirySummary:
         self.avoidable_by_process.update(frame.loc[frame["avoidable"], "process"].value_counts().to_dict())
         self.unmapped.update(unmapped_counts(frame))
 
+    @classmethod
+    def from_counts(cls, counts: pd.DataFrame) -> InquirySummary:
+        """The totals from inquiries counted by group (``n`` per process, demand type, label origin,
+        avoidable, review flag and queue or service), as :func:`counted` reads them off the table."""
+        summary = cls()
+        if counts.empty:
+            return summary
+        n = counts["n"].astype(int)
+        avoidable = counts["avoidable"].astype(bool)
+        summary.rows, summary.avoidable = int(n.sum()), int(n[avoidable].sum())
+        summary.needs_review = int(n[counts["needs_review"].astype(bool)].sum())
+        for target, column, rows in (
+            (summary.by_origin, "label_origin", counts),
+            (summary.by_type, "demand_type", counts),
+            (summary.by_process, "process", counts),
+            (summary.avoidable_by_process, "process", counts[avoidable]),
+            (summary.unmapped, "queue_or_service", counts[counts["process"] == UNMAPPED]),
+        ):
+            totals = rows.groupby(rows[column].astype(str))["n"].sum()
+            target.update({str(k): int(v) for k, v in totals.items() if v})
+        return summary
+
     def share(self, process: str | None = None) -> float:
         if process is None:
             return self.avoidable / self.rows if self.rows else 0.0
         return self.avoidable_by_process[process] / self.by_process[process] if self.by_process[process] else 0.0
+
+
+def counted(read: Callable[[str], pd.DataFrame], table: str = "inquiries") -> pd.DataFrame:
+    """The table's inquiries counted by what :class:`InquirySummary` totals: one grouped query."""
+    return read(
+        "select process, demand_type, label_origin, avoidable, needs_review, "
+        f"case when process = '{UNMAPPED}' then queue_or_service else '' end as queue_or_service, count(*) as n "
+        f"from {table} group by process, demand_type, label_origin, avoidable, needs_review, "
+        f"case when process = '{UNMAPPED}' then queue_or_service else '' end"
+    )

@@ -32,8 +32,12 @@ def ensure_table(store: Warehouse) -> None:
     store.create_like(TABLE, empty)
 
 
-def staged_with_predictions(staged: str, id_column: str, source: str, model_version: str) -> str:
-    """SQL for the staged rows, each with the prediction kept for its key (nulls where there is none)."""
+def staged_with_predictions(
+    staged: str, id_column: str, source: str, model_version: str, only: str | None = None
+) -> str:
+    """SQL for the staged rows, each with the prediction kept for its key (nulls where there is none);
+    ``only``: SQL for the inquiry ids to read, when not all of them."""
+    where = f"where '{source}:' || cast(s.{id_column} as varchar) in ({only})" if only else ""
     return f"""
         select s.*, p.demand_type as stored_type, p.confidence as stored_confidence, p.second_type as stored_second
         from {staged} as s
@@ -41,6 +45,7 @@ def staged_with_predictions(staged: str, id_column: str, source: str, model_vers
             on p.inquiry_id = '{source}:' || cast(s.{id_column} as varchar)
             and p.row_hash = s.row_hash
             and p.model_version = {_literal(model_version)}
+        {where}
         order by s.{id_column}
     """
 

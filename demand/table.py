@@ -1,11 +1,14 @@
-"""The contract table ``inquiries``, written from the staged tables a chunk at a time.
+"""The contract table ``inquiries``, written from the staged tables.
 
-Contacts are classified 100,000 at a time, so memory stays bounded however many there are;
-e-service submissions are built at once, since a re-submission needs the citizen's earlier ones.
-Each chunk is validated as it is written, so a bad chunk is named without reading the table back.
-Only rows the model has not labelled yet under this model version are classified; the others reuse
-the prediction kept in ``inquiry_predictions`` (:mod:`onodig.demand.predictions`), and everything
-cheap (duplicates, corrections, audits) is redone over every row.
+A daily run rebuilds only the contacts whose inputs changed (:mod:`onodig.demand.inquiry_inputs`):
+new and re-delivered rows, a new correction or audit label; the rest of the table stays as it
+is. E-service submissions are built at once on every run, since a re-submission needs the
+citizen's earlier ones and the cases' decisions. When every contact must be built (the first
+run, a new model version, another process map), the table is written whole, contacts 100,000 at
+a time so memory stays bounded. What is built is validated as it is written, so a bad chunk is
+named without reading the table back. Only rows the model has not labelled yet under this model
+version are classified; the others reuse the prediction kept in ``inquiry_predictions``
+(:mod:`onodig.demand.predictions`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from onodig.demand import predictions
+from onodig.demand import inquiry_inputs, predictions
 from onodig.demand.changes import Relabelled, compare_with_previous, keep_previous_labels
-from onodig.demand.inquiries import InquirySummary, ModelWork, Predictor, contact_inquiries, eservice_inquiries
+from onodig.demand.inquiries import (
+    InquirySummary,
+    ModelWork,
+    Predictor,
+    contact_inquiries,
+    counted,
+    eservice_inquiries,
+)
 from onodig.demand.processes import ProcessMap
 from onodig.ingestion.load import staged_table
 from onodig.quality.suites import validate
@@ -41,6 +51,8 @@ class Written:
     relabelled: Relabelled = field(default_factory=Relabelled)  # the same inquiries against the previous table
     classified: int = 0  # inquiries the model labelled this run
     reused: int = 0  # inquiries whose model label was kept from an earlier run (same row, same model version)
+    rebuilt_whole: bool = True  # every contact built again (first run, or inputs of every row changed)
+    contacts_rebuilt: int = 0  # contacts built again: new, changed or gone (all of them when whole)
 
 
 def write_inquiries(
@@ -55,7 +67,8 @@ def write_inquiries(
     audits: pd.DataFrame | None = None,
     model_version: str = "",
 ) -> Written:
-    """Replace ``inquiries`` with every staged contact and submission, each classified once per model version.
+    """Make ``inquiries`` hold every staged contact and submission, each classified once per model version:
+    the contacts whose inputs changed and all submissions are built, or the whole table when most changed.
 
     The previous table's labels are kept aside first and compared after, so a new model version
     that re-labels history says so (``Written.relabelled``). ``Written.classified`` and
@@ -72,6 +85,11 @@ def write_inquiries(
 
     predictions.ensure_table(store)
     work = ModelWork()
+    staged_contacts = staged_table("contacts")
+    every_row = inquiry_inputs.every_row_key(processes, review_threshold, model_version)
+    staged_count = inquiry_inputs.now(store, staged_contacts, every_row, corrections, audits)
+    plan = inquiry_inputs.to_build(store, staged_count)
+    written.rebuilt_whole, written.contacts_rebuilt = plan.whole, plan.changed + plan.gone
     cases = store.read(f"select case_ref, event, event_at from {staged_table('cases')}")
     staged = predictions.staged_with_predictions(staged_table("eservice"), "submission_id", "eservice", model_version)
     submissions = eservice_inquiries(
@@ -86,20 +104,45 @@ def write_inquiries(
         model_version,
         work,
     )
-    predictions.keep(store, work.take(), model_version)
     keep_previous_labels(store)
-    store.replace(TABLE, submissions)
-    add(submissions)
-    contacts = predictions.staged_with_predictions(staged_table("contacts"), "contact_id", "contacts", model_version)
-    for chunk in store.read_chunks(contacts, rows=chunk_rows):
-        frame = contact_inquiries(chunk, processes, predict, review_threshold, corrections, audits, model_version, work)
-        store.append_all({TABLE: frame, predictions.TABLE: predictions.frame(work.take(), model_version)})
-        add(frame)
-        log(f"inquiries: {written.summary.rows:,} written, {work.classified:,} classified by the model")
+    contacts = predictions.staged_with_predictions(
+        staged_contacts, "contact_id", "contacts", model_version, only=None if plan.whole else plan.ids
+    )
+    if plan.whole:
+        predictions.keep(store, work.take(), model_version)
+        store.replace(TABLE, submissions)
+        add(submissions)
+        for chunk in store.read_chunks(contacts, rows=chunk_rows):
+            frame = contact_inquiries(
+                chunk, processes, predict, review_threshold, corrections, audits, model_version, work
+            )
+            store.append_all({TABLE: frame, predictions.TABLE: predictions.frame(work.take(), model_version)})
+            add(frame)
+            log(f"inquiries: {written.summary.rows:,} written, {work.classified:,} classified by the model")
+    else:
+        # the submissions and the contacts whose inputs changed, swapped in one transaction
+        frame = contact_inquiries(
+            store.read(contacts), processes, predict, review_threshold, corrections, audits, model_version, work
+        )
+        written.failed.update(validate(TABLE, submissions, unique=False).failed)
+        written.failed.update(validate(TABLE, frame, unique=False).failed)
+        store.swap_rows(
+            TABLE,
+            f"source = 'eservice' or inquiry_id in ({plan.ids})",
+            {TABLE: pd.concat([submissions, frame], ignore_index=True)},
+            {predictions.TABLE: predictions.frame(work.take(), model_version)},
+        )
+        written.summary = InquirySummary.from_counts(counted(store.read))
+        work.reused += staged_count - plan.changed  # the contacts left as they were keep their model label
+        log(
+            f"inquiries: {plan.changed:,} contact(s) new or changed and {plan.gone:,} gone rebuilt, "
+            f"{len(submissions):,} submissions rebuilt; {work.classified:,} classified by the model"
+        )
     repeated = store.scalar(f"select count(*) - count(distinct inquiry_id) from {TABLE}")
     if repeated:
         written.failed.add(f"inquiry_id unique across chunks ({repeated} repeated)")
     predictions.drop_other_versions(store, model_version)
+    inquiry_inputs.record(store)
     written.classified, written.reused = work.classified, work.reused
     written.relabelled = compare_with_previous(store)
     return written

@@ -18,7 +18,13 @@ from tests.servers import Mailbox, free_port
 RAW_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]?\d{4}(?![\d-])")
 RAW_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w+")
 RAW_PHONE = re.compile(r"(?<![\d-])(?:\+46|0046|0)[\s-]?7\d[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
-HASH_COLUMNS = {"row_hash", "sha256", "citizen_key", "content_hash"}  # hex digests, checked by shape elsewhere
+HASH_COLUMNS = {
+    "row_hash",
+    "sha256",
+    "citizen_key",
+    "content_hash",
+    "input_hash",
+}  # hex digests, checked by shape elsewhere
 
 
 BACKENDS = ["duckdb", "postgresql"]

@@ -210,6 +210,10 @@ def test_inquiries_are_classified_once_per_row_and_model_version(generated, tmp_
     )
     assert 0 < second.classified == day.texts == model_new <= new_rows  # only the new rows the model labels
     assert second.reused == first.classified
+    new_contacts = daily.scalar(
+        "select count(*) from inquiries where source = 'contacts' and occurred_at >= timestamp '2026-09-24 00:00:00'"
+    )
+    assert first.rebuilt_whole and not second.rebuilt_whole and second.contacts_rebuilt == new_contacts > 0
     everything, from_scratch, scratch_texts = fresh()
     pd.testing.assert_frame_equal(table(daily), everything)
     assert scratch_texts == first.classified + second.classified
@@ -220,15 +224,60 @@ def test_inquiries_are_classified_once_per_row_and_model_version(generated, tmp_
     corrected = CountingPredictor()
     third = write(daily, corrected, fixes)
     assert (corrected.texts, third.classified) == (0, 0)
+    assert not third.rebuilt_whole and third.contacts_rebuilt == int(
+        fixes["inquiry_id"].str.startswith("contacts:").sum()
+    )
     assert third.relabelled.changed == int((model_labelled.head(5)["demand_type"] != "processing_time").sum()) > 0
     pd.testing.assert_frame_equal(table(daily), fresh(fixes, name="fresh_corrected")[0])
 
     # a new model version labels everything again, once, and says so
     retrained = CountingPredictor()
     fourth = write(daily, retrained, fixes, version="v2")
-    assert fourth.classified == retrained.texts == scratch_texts and fourth.reused == 0
+    assert fourth.classified == retrained.texts == scratch_texts and fourth.reused == 0 and fourth.rebuilt_whole
     assert set(daily.read("select distinct model_version from inquiry_predictions")["model_version"]) == {"v2"}
     assert (fourth.relabelled.previous_versions, fourth.relabelled.changed) == (("v1",), 0)  # same fake model
     again = CountingPredictor()
     assert write(daily, again, fixes, version="v2").classified == again.texts == 0
     pd.testing.assert_frame_equal(table(daily), fresh(fixes, "v2", name="fresh_v2")[0])
+
+
+def test_a_contact_gone_from_the_staged_rows_leaves_and_a_new_process_map_rebuilds_every_contact(
+    generated, tmp_path, pseudonymiser
+):
+    from datetime import date
+
+    from onodig.demand.table import write_inquiries
+    from onodig.ingestion.load import load_window
+    from onodig.warehouse import Warehouse
+
+    landing, _truth = generated
+    store = Warehouse(f"duckdb:///{tmp_path / 'gone.duckdb'}")
+    for source in ("contacts", "eservice", "cases"):
+        load_window(source, landing, store, pseudonymiser, date(2025, 1, 1), date(2027, 1, 1))
+    write_inquiries(store, ProcessMap.default(), fake_predict, 0.6, 14)
+    gone = store.read("select contact_id from landed_contacts order by contact_id limit 3")["contact_id"].tolist()
+    store.execute(f"delete from landed_contacts where contact_id in ({', '.join(repr(g) for g in gone)})")
+
+    after = write_inquiries(store, ProcessMap.default(), fake_predict, 0.6, 14)
+
+    assert (after.rebuilt_whole, after.contacts_rebuilt) == (False, 3)
+    keys = store.read("select input_hash from inquiry_inputs")["input_hash"]  # digests only, no personal data
+    assert (
+        len(keys) == store.scalar("select count(*) from landed_contacts") and keys.str.fullmatch("[0-9a-f]{32}").all()
+    )
+    left = set(store.read("select inquiry_id from inquiries")["inquiry_id"])
+    assert not left & {f"contacts:{g}" for g in gone}
+    assert (
+        after.summary.rows
+        == len(left)
+        == store.scalar("select count(*) from landed_contacts") + store.scalar("select count(*) from landed_eservice")
+    )
+    (tmp_path / "processes.yaml").write_text(
+        "processes:\n  kultur:\n    name: Kultur\n    queues: [Bibliotek]\n", encoding="utf-8"
+    )
+    remapped = write_inquiries(store, ProcessMap.for_landing(tmp_path), fake_predict, 0.6, 14)
+    assert remapped.rebuilt_whole
+    assert set(store.read("select distinct process from inquiries where source = 'contacts'")["process"]) <= {
+        "kultur",
+        "unmapped",
+    }

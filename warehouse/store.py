@@ -218,6 +218,16 @@ class Warehouse:
                 self._insert(conn, name, frame)
         return {name: len(frame) for name, frame in frames.items()}
 
+    def swap_rows(
+        self, name: str, where: str, frames: dict[str, pd.DataFrame], appended: dict[str, pd.DataFrame] | None = None
+    ) -> None:
+        """Delete the rows of ``name`` that ``where`` (SQL) picks and insert ``frames`` (and append
+        ``appended`` to other tables) in one transaction: a reader sees the table before or after."""
+        with self.connect() as conn:
+            conn.exec_driver_sql(f"delete from {_quote(name)} where {where}")
+            for table, frame in {**frames, **(appended or {})}.items():
+                self._insert(conn, table, frame)
+
     def read_where_in(self, name: str, columns: list[str], key: str, values: Sequence) -> pd.DataFrame:
         """The rows whose ``key`` is one of ``values``: a few rows of a large table, not all of it."""
         if not len(values) or not self.has_table(name):

@@ -1,0 +1,137 @@
+"""What each contact's row in ``inquiries`` was built from, so that a daily run rebuilds only the new ones.
+
+A contact's inquiry depends on its staged row, the analyst's correction and audit label for it,
+and things that hold for every row: the model version, the process map, the review threshold and
+the code that builds it. ``inquiry_inputs`` keeps, per contact inquiry, an MD5 over all of these
+(``input_hash``). A run works the keys out again in SQL (:func:`now`) and rebuilds the contacts
+whose key is new or changed and drops those whose staged row is gone; a change to anything
+every row depends on changes every key, so it rebuilds everything, as it should.
+
+E-service submissions are not keyed: a re-submission is a duplicate by what the citizen's other
+submissions and the cases' decisions say, so they are built all together on every run.
+
+Plain SQL (``md5``, ``||``, ``coalesce``, left joins): DuckDB and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from onodig.demand import inquiries as inquiry_rules
+from onodig.demand.processes import ProcessMap
+from onodig.warehouse import Warehouse
+
+TABLE = "inquiry_inputs"
+NOW = "_onodig_inquiry_inputs_now"  # scratch tables, dropped by every run
+DIRTY = "_onodig_inquiries_to_build"
+_LABELS = {"corrections": "_onodig_correction_labels", "audits": "_onodig_audit_labels"}
+# a run that would rebuild more than this share of the contacts rebuilds the table whole instead
+WHOLE_ABOVE = 0.5
+
+
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def every_row_key(processes: ProcessMap, review_threshold: float, model_version: str) -> str:
+    """An MD5 over what every contact's inquiry depends on besides its own row and labels."""
+    code = b"".join(Path(module.__file__).read_bytes() for module in (inquiry_rules,))
+    parts = [
+        hashlib.md5(code).hexdigest(),
+        model_version,
+        repr(sorted(processes.names.items())),
+        repr(sorted((field, sorted(values.items())) for field, values in processes.lookups.items())),
+        repr(float(review_threshold)),
+    ]
+    return hashlib.md5("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _labels(store: Warehouse, name: str, labels: pd.DataFrame | None) -> None:
+    frame = labels[["inquiry_id", "demand_type"]] if labels is not None and len(labels) else None
+    if frame is None:
+        frame = pd.DataFrame({"inquiry_id": pd.Series(dtype="string"), "demand_type": pd.Series(dtype="string")})
+    store.replace(name, frame.astype("string"))
+
+
+def now(
+    store: Warehouse,
+    staged: str,
+    every_row: str,
+    corrections: pd.DataFrame | None,
+    audits: pd.DataFrame | None,
+) -> int:
+    """Work out every staged contact's key into the scratch table :data:`NOW`; returns how many."""
+    _labels(store, _LABELS["corrections"], corrections)
+    _labels(store, _LABELS["audits"], audits)
+    inquiry_id = "'contacts:' || cast(s.contact_id as varchar)"
+    store.execute(f"drop table if exists {NOW}")
+    store.execute(
+        f"""
+        create table {NOW} as
+        select {inquiry_id} as inquiry_id,
+            md5({_literal(every_row)} || '|' || coalesce(cast(s.row_hash as varchar), '')
+                || '|' || coalesce(c.demand_type, '') || '|' || coalesce(a.demand_type, '')) as input_hash
+        from {staged} as s
+        left join {_LABELS["corrections"]} as c on c.inquiry_id = {inquiry_id}
+        left join {_LABELS["audits"]} as a on a.inquiry_id = {inquiry_id}
+        """
+    )
+    for name in _LABELS.values():
+        store.execute(f"drop table if exists {name}")
+    return int(store.scalar(f"select count(*) from {NOW}"))
+
+
+@dataclass(frozen=True)
+class ToBuild:
+    """The contacts a run rebuilds: all of them, or those whose key is new or changed and those gone."""
+
+    whole: bool
+    changed: int = 0  # staged contacts whose inquiry is new or built from other inputs
+    gone: int = 0  # inquiries whose staged contact is no longer there
+
+    @property
+    def ids(self) -> str:
+        """SQL for the ids of the inquiries to delete and build again (the scratch table :data:`DIRTY`)."""
+        return f"select inquiry_id from {DIRTY}"
+
+
+def to_build(store: Warehouse, staged_count: int) -> ToBuild:
+    """Compare the keys of :data:`NOW` with the recorded ones; the ids to rebuild go to :data:`DIRTY`."""
+    store.execute(f"drop table if exists {DIRTY}")
+    if not store.has_table(TABLE) or not store.has_table("inquiries"):
+        return ToBuild(whole=True, changed=staged_count)
+    store.execute(
+        f"""
+        create table {DIRTY} as
+        select n.inquiry_id from {NOW} as n
+        left join {TABLE} as r on r.inquiry_id = n.inquiry_id and r.input_hash = n.input_hash
+        where r.inquiry_id is null
+        """
+    )
+    changed = int(store.scalar(f"select count(*) from {DIRTY}"))
+    gone = int(
+        store.scalar(
+            f"select count(*) from {TABLE} as r left join {NOW} as n on n.inquiry_id = r.inquiry_id "
+            "where n.inquiry_id is null"
+        )
+    )
+    if changed > WHOLE_ABOVE * max(staged_count, 1):
+        store.execute(f"drop table if exists {DIRTY}")
+        return ToBuild(whole=True, changed=changed, gone=gone)
+    store.execute(
+        f"insert into {DIRTY} select r.inquiry_id from {TABLE} as r "
+        f"left join {NOW} as n on n.inquiry_id = r.inquiry_id where n.inquiry_id is null"
+    )
+    return ToBuild(whole=False, changed=changed, gone=gone)
+
+
+def record(store: Warehouse) -> None:
+    """The keys just built from become the recorded ones: only after ``inquiries`` is written."""
+    with store.connect() as conn:
+        conn.exec_driver_sql(f"drop table if exists {TABLE}")
+        conn.exec_driver_sql(f"alter table {NOW} rename to {TABLE}")
+        conn.exec_driver_sql(f"drop table if exists {DIRTY}")
