@@ -17,12 +17,14 @@ from onodig.demand.changes import CHANGES, RunChanges, file_outcome, write_chang
 from onodig.demand.exports import for_analysts, write_excel_csv
 from onodig.demand.predictions import TABLE as PREDICTIONS
 from onodig.demand.table import NothingStaged, write_inquiries
+from onodig.demand.words import TABLE as WORDS
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
 AUDIT_QUEUE_KEY = dg.AssetKey(["core", "audit_queue"])
 CHANGES_KEY = dg.AssetKey(["core", CHANGES])
 PREDICTIONS_KEY = dg.AssetKey(["core", PREDICTIONS])
+WORDS_KEY = dg.AssetKey(["core", WORDS])
 INQUIRIES_CHECK = "inquiries_expectations"
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
 # in the CSV the model's label is model_type: demand_type is the empty column the analyst fills in
@@ -233,4 +235,15 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         "classifies only new and changed rows, and a new model version re-labels everything once. Corrections, audits "
         "and behavioural duplicates are applied on top every run without the model.",
     )
-    return [inquiries, review_queue, audit_queue_export, changes, predictions]
+    words = dg.AssetSpec(
+        WORDS_KEY,
+        deps=[INQUIRIES_KEY],
+        group_name="core",
+        kinds={"table"},
+        owners=["team:data"],
+        description="Each inquiry's content words as the trend watch reads them (lemmas and the surface forms they "
+        "came from, built-in stop words dropped), keyed by inquiry_id, the MD5 of the masked text and the tokeniser's "
+        "version, written by trends/emerging_topics and core/inquiry_topics: an inquiry is tokenised once, and again "
+        "only when its text or the tokeniser changes. Rows of inquiries no longer there are dropped.",
+    )
+    return [inquiries, review_queue, audit_queue_export, changes, predictions, words]
