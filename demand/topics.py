@@ -157,19 +157,17 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
     # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
     # instead, the one topics.yaml uses: an inquiry holds enough of the topic's keywords.
-    lemmas_now = [set(_lemmas(w)) for w in current["words"]]
-    lemmas_before = [set(_lemmas(w)) for w in trailing["words"]]
+    shared_now, shared_before = _shared_keywords(current["words"], trailing["words"], keywords)
     out = []
     for topic in range(k):
         if not keywords[topic]:
             continue
-        lemmas = {lemma for lemma, _ in keywords[topic]}
-        need = min(settings.min_shared_keywords, len(lemmas))
-        members = np.array([i for i, words in enumerate(lemmas_now) if len(words & lemmas) >= need], dtype=int)
+        need = min(settings.min_shared_keywords, len({lemma for lemma, _ in keywords[topic]}))
+        members = np.flatnonzero(shared_now[:, topic] >= need)
         if len(members) < 2:
             continue
         count = len(members)
-        earlier = sum(len(words & lemmas) >= need for words in lemmas_before)
+        earlier = int((shared_before[:, topic] >= need).sum())
         mean = earlier / previous_weeks
         expected = max(mean, settings.baseline_floor)
         p_value = float(poisson.sf(count - 1, expected))
@@ -194,6 +192,20 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
         }
         out.append(TopicCandidate(row, p_value))
     return out
+
+
+def _shared_keywords(now: pd.Series, before: pd.Series, keywords: list[list[tuple[str, str]]]) -> tuple:
+    """How many of each topic's keyword lemmas each inquiry holds (inquiries x topics), this week and
+    before: one sparse product instead of a set intersection per inquiry and topic."""
+    vocabulary = sorted({lemma for topic in keywords for lemma, _ in topic})
+    if not vocabulary:
+        return np.zeros((len(now), len(keywords)), dtype=int), np.zeros((len(before), len(keywords)), dtype=int)
+    column = {lemma: j for j, lemma in enumerate(vocabulary)}
+    topics = np.zeros((len(vocabulary), len(keywords)), dtype=np.int64)
+    for t, topic in enumerate(keywords):
+        topics[[column[lemma] for lemma in {lemma for lemma, _ in topic}], t] = 1
+    held = CountVectorizer(analyzer=_lemmas, vocabulary=vocabulary, binary=True, dtype=np.int64)
+    return tuple(np.asarray(held.transform(words) @ topics) for words in (now, before))
 
 
 def _assigned(weights: np.ndarray) -> np.ndarray:

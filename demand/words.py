@@ -65,7 +65,9 @@ def encode(words: list[Words]) -> tuple[list[str], list[str]]:
 
 
 def decode(lemmas: pd.Series, forms: pd.Series) -> list[Words]:
-    return [list(zip(lemma.split(), form.split(), strict=True)) for lemma, form in zip(lemmas, forms, strict=True)]
+    # plain lists: iterating a pandas string column costs more than the splitting
+    pairs = zip(lemmas.tolist(), forms.tolist(), strict=True)
+    return [list(zip(lemma.split(), form.split(), strict=True)) for lemma, form in pairs]
 
 
 def read_with_words(
