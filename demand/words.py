@@ -98,6 +98,8 @@ def read_with_words(
         order by i.inquiry_id
         """
     )
+    # two steps writing at once (multiprocess on PostgreSQL) may both have kept an inquiry's words
+    frame = frame.drop_duplicates("inquiry_id", ignore_index=True)
     missing = frame["lemmas"].isna().to_numpy()
     if missing.any():
         made = (tokenise or Tokeniser())(frame.loc[missing, "text"].fillna("").tolist())

@@ -120,3 +120,12 @@ def test_a_landing_folders_own_stop_words_still_take_effect(tmp_path, tokeniser)
     left = {word for w in filtered for pair in w for word in pair}
     assert not {by_lemma, by_surface} & left
     assert {by_lemma, by_surface} <= {word for w in stored for pair in w for word in pair}
+
+
+def test_words_kept_twice_by_two_steps_at_once_still_give_each_inquiry_once(warehouse, tokeniser):
+    given(warehouse, TEXTS)
+    first = words.read_with_words(warehouse, COLUMNS, tokenise=tokeniser)
+    warehouse.append(words.TABLE, kept(warehouse))  # what two parallel steps on PostgreSQL may leave
+    again = words.read_with_words(warehouse, COLUMNS, tokenise=tokeniser)
+    assert again.tokenised == 0
+    pd.testing.assert_frame_equal(again.frame, first.frame)
