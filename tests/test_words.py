@@ -1,16 +1,24 @@
 """Each inquiry is tokenised once: kept words are read back, a changed text is tokenised again, a gone
 inquiry's words are dropped, and a landing folder's own stop words still take effect."""
 
+from datetime import date
+
+import dagster as dg
 import pandas as pd
 import pytest
 import yaml
 
+from onodig.assets import trends
+from onodig.assets.demand import WORDS_KEY
+from onodig.assets.partitions import Partitions
+from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.demand import words
 from onodig.demand.topics import Tokeniser, without
 from onodig.demand.trend_settings import TrendSettings
 from onodig.generator.landing import load_phrases
 from onodig.privacy.masking import NAME, PHONE, PNR
 from tests import sql_given
+from tests.test_trends import TOPICS_YAML
 
 COLUMNS = ["inquiry_id", "occurred_at", "process", "text"]
 TEXTS = {
@@ -129,3 +137,29 @@ def test_words_kept_twice_by_two_steps_at_once_still_give_each_inquiry_once(ware
     again = words.read_with_words(warehouse, COLUMNS, tokenise=tokeniser)
     assert again.tokenised == 0
     pd.testing.assert_frame_equal(again.frame, first.frame)
+
+
+def test_inquiry_topics_tokenises_on_its_first_run_only_and_shows_the_kept_words(tmp_path):
+    landing, url = tmp_path / "landing", f"duckdb:///{tmp_path / 'w.duckdb'}"
+    landing.mkdir()
+    (landing / "topics.yaml").write_text(yaml.safe_dump(TOPICS_YAML, allow_unicode=True), encoding="utf-8")
+    store = WarehouseResource(url=url).get()
+    texts = {**TEXTS, "d": "Hej, när kommer det nya hämtschemat?"}
+    rows = [
+        {"inquiry_id": k, "occurred_at": "2026-10-13 09:00", "process": "va_avfall", "text": t}
+        for k, t in texts.items()
+    ]
+    store.replace("inquiries", sql_given.inquiries(*rows))
+    store.close()
+    inquiry_topics = trends.build(Partitions.starting(date(2026, 10, 12)))[0]
+    resources = {"warehouse": WarehouseResource(url=url), "landing": LandingResource(path=str(landing))}
+    tokenised = []
+    for _ in range(2):
+        result = dg.materialize([inquiry_topics], resources=resources)
+        assert result.success
+        pages = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+        tokenised.append(pages[trends.NAMED_KEY]["tokenised_this_run"].value)
+        assert pages[WORDS_KEY]["dagster/row_count"].value == len(texts)
+    assert tokenised == [len(texts), 0]
+    store = WarehouseResource(url=url).get()
+    assert sorted(store.read("select inquiry_id from inquiry_topics")["inquiry_id"]) == ["a", "d"]
