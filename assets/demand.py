@@ -18,6 +18,7 @@ from onodig.demand.exports import for_analysts, write_excel_csv
 from onodig.demand.inquiry_inputs import TABLE as INPUTS
 from onodig.demand.predictions import TABLE as PREDICTIONS
 from onodig.demand.table import NothingStaged, write_inquiries
+from onodig.demand.words import TABLE as WORDS
 
 INQUIRIES_KEY = dg.AssetKey(["core", "inquiries"])
 REVIEW_KEY = dg.AssetKey(["core", "review_queue"])
@@ -25,6 +26,7 @@ AUDIT_QUEUE_KEY = dg.AssetKey(["core", "audit_queue"])
 CHANGES_KEY = dg.AssetKey(["core", CHANGES])
 PREDICTIONS_KEY = dg.AssetKey(["core", PREDICTIONS])
 INPUTS_KEY = dg.AssetKey(["core", INPUTS])
+WORDS_KEY = dg.AssetKey(["core", WORDS])
 INQUIRIES_CHECK = "inquiries_expectations"
 REVIEW_COLUMNS = ["inquiry_id", "occurred_at", "process", "channel", "demand_type", "confidence", "second_type", "text"]
 # in the CSV the model's label is model_type: demand_type is the empty column the analyst fills in
@@ -250,4 +252,15 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         "row is gone); a change every row depends on rebuilds the table whole. E-service submissions are built "
         "whole every run: a re-submission is judged by the citizen's other submissions.",
     )
-    return [inquiries, review_queue, audit_queue_export, changes, predictions, inputs]
+    words = dg.AssetSpec(
+        WORDS_KEY,
+        deps=[INQUIRIES_KEY],
+        group_name="core",
+        kinds={"table"},
+        owners=["team:data"],
+        description="Each inquiry's content words as the trend watch reads them (lemmas and the surface forms they "
+        "came from, built-in stop words dropped), keyed by inquiry_id, the MD5 of the masked text and the tokeniser's "
+        "version, written by trends/emerging_topics and core/inquiry_topics: an inquiry is tokenised once, and again "
+        "only when its text or the tokeniser changes. Rows of inquiries no longer there are dropped.",
+    )
+    return [inquiries, review_queue, audit_queue_export, changes, predictions, inputs, words]

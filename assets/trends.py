@@ -12,11 +12,11 @@ import dagster as dg
 import pandas as pd
 
 from onodig.assets.coverage import COVERAGE_KEY
-from onodig.assets.demand import INQUIRIES_KEY
+from onodig.assets.demand import INQUIRIES_KEY, WORDS_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, WarehouseResource
-from onodig.assets.table_metadata import table_metadata
-from onodig.demand import alerts, topics
+from onodig.assets.table_metadata import table_metadata, written_beside
+from onodig.demand import alerts, topics, words
 from onodig.demand.weekly_tables import replace_weeks
 from onodig.ingestion.coverage import export_coverage, stockholm_today
 from onodig.warehouse.store import in_window
@@ -44,6 +44,13 @@ def _markdown(frame: pd.DataFrame, columns: list[str]) -> str:
     return shown.apply(lambda c: c.str.replace("|", "/").str.replace("\n", " / ")).to_markdown(index=False)
 
 
+def _log_words(context: dg.AssetExecutionContext, store, read: words.WithWords) -> None:
+    """How many inquiries had to be tokenised, and the kept words' own page."""
+    context.log.info(f"{read.tokenised:,} inquiries tokenised, {read.reused:,} read from {words.TABLE}")
+    for event in written_beside(store, {WORDS_KEY: words.TABLE}):
+        context.log_event(event)
+
+
 def alerts_in(store, start, end) -> pd.DataFrame:
     """The alerts (not the mere movers) of the weeks in [start, end)."""
     if not store.has_table(alerts.TABLE):
@@ -67,14 +74,16 @@ def build(partitions: Partitions) -> list:
         "(it holds min_keywords of the topic's keywords): the topic's name, root cause and lever. "
         "root_causes_weekly counts these inquiries under that root cause. Empty without a topics.yaml.",
     )
-    def inquiry_topics(warehouse: WarehouseResource, landing: LandingResource) -> dg.MaterializeResult:
+    def inquiry_topics(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+    ) -> dg.MaterializeResult:
         names = landing.topic_names()
         store = warehouse.get()
-        frame = topics.named_inquiries(
-            store.read("select inquiry_id, process, text from inquiries") if names.topics else pd.DataFrame(),
-            names,
-        )
+        read = words.read_with_words(store, ["inquiry_id", "process", "text"]) if names.topics else None
+        frame = topics.named_inquiries(read.frame if read else pd.DataFrame(), names)
         store.replace(topics.NAMED_TABLE, frame)
+        if read:
+            _log_words(context, store, read)
         counts = frame["topic"].value_counts() if len(frame) else pd.Series(dtype=int)
         return dg.MaterializeResult(
             metadata={
@@ -82,6 +91,7 @@ def build(partitions: Partitions) -> list:
                 "rows": dg.MetadataValue.int(len(frame)),
                 "source": names.origin,
                 "named_topics": dg.MetadataValue.int(len(names.topics)),
+                "tokenised_this_run": dg.MetadataValue.int(read.tokenised if read else 0),
                 "inquiries_per_topic": dg.MetadataValue.json({str(k): int(v) for k, v in counts.items()}),
             }
         )
@@ -105,11 +115,13 @@ def build(partitions: Partitions) -> list:
         start, end = window_dates(context)
         store = warehouse.get()
         earliest = start - timedelta(weeks=settings.topics.trailing_weeks, days=7)
-        rows = store.read(
-            "select inquiry_id, occurred_at, process, demand_type, text from inquiries "
-            f"where {in_window('occurred_at', earliest, end)}"
+        read = words.read_with_words(
+            store,
+            ["inquiry_id", "occurred_at", "process", "demand_type", "text"],
+            in_window("occurred_at", earliest, end),
         )
-        found = topics.emerging_topics(rows, _mondays(start, end), settings.topics, names)
+        _log_words(context, store, read)
+        found = topics.emerging_topics(read.frame, _mondays(start, end), settings.topics, names)
         total = replace_weeks(store, topics.TABLE, found, start, end)
         context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
         return dg.MaterializeResult(
@@ -117,6 +129,7 @@ def build(partitions: Partitions) -> list:
                 **table_metadata(store, topics.TABLE, total),
                 "rows": dg.MetadataValue.int(total),
                 "emerging_in_these_weeks": dg.MetadataValue.int(len(found)),
+                "tokenised_this_run": dg.MetadataValue.int(read.tokenised),
                 "weeks": f"{start} to {end} (exclusive)",
                 "settings": settings.origin,
                 "emerging": dg.MetadataValue.md(

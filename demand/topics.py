@@ -106,6 +106,15 @@ class TopicCandidate:
     p_value: float
 
 
+def without(words: Iterable[Words], stop_words: Iterable[str]) -> list[Words]:
+    """Words a tokeniser with the built-in stop words gave, less ``stop_words``: the same words as
+    ``Tokeniser(stop_words)`` gives (it drops a word whose surface form or lemma is a stop word)."""
+    stop = {w.lower() for w in stop_words}
+    if not stop:
+        return list(words)
+    return [[pair for pair in w if pair[0] not in stop and pair[1] not in stop] for w in words]
+
+
 def _lemmas(words: Words) -> list[str]:
     return [lemma for lemma, _ in words]
 
@@ -148,19 +157,17 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
     # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
     # instead, the one topics.yaml uses: an inquiry holds enough of the topic's keywords.
-    lemmas_now = [set(_lemmas(w)) for w in current["words"]]
-    lemmas_before = [set(_lemmas(w)) for w in trailing["words"]]
+    shared_now, shared_before = _shared_keywords(current["words"], trailing["words"], keywords)
     out = []
     for topic in range(k):
         if not keywords[topic]:
             continue
-        lemmas = {lemma for lemma, _ in keywords[topic]}
-        need = min(settings.min_shared_keywords, len(lemmas))
-        members = np.array([i for i, words in enumerate(lemmas_now) if len(words & lemmas) >= need], dtype=int)
+        need = min(settings.min_shared_keywords, len({lemma for lemma, _ in keywords[topic]}))
+        members = np.flatnonzero(shared_now[:, topic] >= need)
         if len(members) < 2:
             continue
         count = len(members)
-        earlier = sum(len(words & lemmas) >= need for words in lemmas_before)
+        earlier = int((shared_before[:, topic] >= need).sum())
         mean = earlier / previous_weeks
         expected = max(mean, settings.baseline_floor)
         p_value = float(poisson.sf(count - 1, expected))
@@ -185,6 +192,20 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
         }
         out.append(TopicCandidate(row, p_value))
     return out
+
+
+def _shared_keywords(now: pd.Series, before: pd.Series, keywords: list[list[tuple[str, str]]]) -> tuple:
+    """How many of each topic's keyword lemmas each inquiry holds (inquiries x topics), this week and
+    before: one sparse product instead of a set intersection per inquiry and topic."""
+    vocabulary = sorted({lemma for topic in keywords for lemma, _ in topic})
+    if not vocabulary:
+        return np.zeros((len(now), len(keywords)), dtype=int), np.zeros((len(before), len(keywords)), dtype=int)
+    column = {lemma: j for j, lemma in enumerate(vocabulary)}
+    topics = np.zeros((len(vocabulary), len(keywords)), dtype=np.int64)
+    for t, topic in enumerate(keywords):
+        topics[[column[lemma] for lemma in {lemma for lemma, _ in topic}], t] = 1
+    held = CountVectorizer(analyzer=_lemmas, vocabulary=vocabulary, binary=True, dtype=np.int64)
+    return tuple(np.asarray(held.transform(words) @ topics) for words in (now, before))
 
 
 def _assigned(weights: np.ndarray) -> np.ndarray:
@@ -237,18 +258,24 @@ def emerging_topics(
     """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
 
     ``inquiries``: ``inquiry_id``, ``occurred_at``, ``process``, ``demand_type`` and masked ``text``
-    of (at least) those weeks and their trailing weeks. The false-alarm rate is split over all
+    of (at least) those weeks and their trailing weeks, and their ``words`` if they were kept
+    (``words.read_with_words``: built-in stop words dropped; trends.yaml's are dropped here), else
+    they are tokenised with ``tokenise``. The false-alarm rate is split over all
     topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
     emerging topics a week in all, whatever the number of processes.
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
         return _typed(pd.DataFrame(columns=COLUMNS))
-    docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text"]].copy()
+    kept = ["words"] if "words" in inquiries.columns else []
+    docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text", *kept]].copy()
     docs["week_start"] = weeks_of(docs["occurred_at"])
     docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
-    docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
+    if kept:
+        docs["words"] = without(docs["words"], settings.stop_words)
+    else:
+        docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     rows = []
     for week in weeks:
         tested = []
@@ -293,11 +320,17 @@ def _name(words: set[str], process: str, names: TopicNames | None) -> str:
 def named_inquiries(
     inquiries: pd.DataFrame, names: TopicNames, tokenise: Callable[[list[str]], list[Words]] | None = None
 ) -> pd.DataFrame:
-    """Each inquiry that a topic of ``topics.yaml`` matches, with the topic's name, root cause and lever."""
+    """Each inquiry that a topic of ``topics.yaml`` matches, with the topic's name, root cause and lever.
+
+    The inquiries' kept ``words`` (``words.read_with_words``) are used if they have them.
+    """
     if not names.topics or inquiries.empty:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in NAMED_COLUMNS})
     frame = inquiries.sort_values("inquiry_id", ignore_index=True)
-    tokens = (tokenise or Tokeniser())(frame["text"].fillna("").tolist())
+    if "words" in frame.columns:
+        tokens = frame["words"].tolist()
+    else:
+        tokens = (tokenise or Tokeniser())(frame["text"].fillna("").tolist())
     rows = []
     for inquiry_id, process, words in zip(frame["inquiry_id"], frame["process"], tokens, strict=True):
         topic = names.first_match({w for pair in words for w in pair}, process)

@@ -357,3 +357,39 @@ def test_a_window_written_twice_or_first_empty_gives_the_same_table(planted, war
     later = found[pd.to_datetime(found["week_start"]).dt.date >= START + timedelta(weeks=7)]
     replace_weeks(warehouse, "demand_alerts", later, START + timedelta(weeks=7), end)
     assert len(warehouse.read("select * from demand_alerts")) == len(found)  # other weeks untouched
+
+
+def test_kept_words_give_the_same_topics_and_named_inquiries_as_tokenising(planted, warehouse):
+    from onodig.demand.words import read_with_words
+
+    warehouse.replace("inquiries", planted["inquiries"])
+    read = read_with_words(warehouse, ["inquiry_id", "occurred_at", "process", "demand_type", "text"])
+    assert read.tokenised == len(planted["inquiries"])
+    pd.testing.assert_frame_equal(
+        dated(emerging_topics(read.frame, planted["weeks"], SETTINGS.topics)), planted["topics"]
+    )
+    names = TopicNames.from_document(TOPICS_YAML, "test", known_levers(Path("/nonexistent"))[0])
+    named = named_inquiries(read.frame, names)
+    assert len(named) > 0
+    pd.testing.assert_frame_equal(named, named_inquiries(planted["inquiries"], names))
+
+
+def test_a_landing_folders_stop_words_take_effect_on_kept_words(planted, warehouse, tmp_path):
+    from onodig.demand.words import read_with_words
+
+    weeks = [START + timedelta(weeks=TOPIC_WEEK)]
+    ours = planted["topics"][
+        (planted["topics"]["process"] == "va_avfall") & planted["topics"]["week_start"].isin(weeks)
+    ]
+    stop = ours.iloc[0]["keywords"].split(", ")[:3]  # the planted topic's own first keywords
+    (tmp_path / "trends.yaml").write_text(
+        yaml.safe_dump({"topics": {"stop_words": [*SETTINGS.topics.stop_words, *stop]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    settings = TrendSettings.for_landing(tmp_path).topics
+    warehouse.replace("inquiries", planted["inquiries"])
+    read = read_with_words(warehouse, ["inquiry_id", "occurred_at", "process", "demand_type", "text"])
+    found = emerging_topics(read.frame, weeks, settings)
+    pd.testing.assert_frame_equal(found, emerging_topics(planted["inquiries"], weeks, settings))
+    keywords = {w for k in found["keywords"] for w in k.split(", ")}
+    assert not set(stop) & keywords

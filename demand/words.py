@@ -1,0 +1,127 @@
+"""Each inquiry's content words, worked out once and kept: spaCy is what the trend watch costs.
+
+Tokenising and lemmatising a masked text is the same work every time it is read, and the daily
+run reads the same week and trailing weeks every day. ``inquiry_words`` keeps the tokeniser's
+output per inquiry (its lemmas and the surface forms they came from), keyed by ``inquiry_id``,
+the MD5 of the masked text and the tokeniser's version: a changed text or a new spaCy has no key
+yet and is tokenised again, once. Only the built-in stop words are dropped before keeping them;
+trends.yaml's own (a landing folder may change them) are dropped when the words are read, which
+gives the same words as a tokeniser built with them (a pair is dropped when its lemma or its
+surface form is a stop word, whichever list holds it). Rows whose inquiry is gone, whose text
+changed or of another tokeniser version are dropped on every read, so the table holds exactly the
+current words of the inquiries read so far, however the runs came. Plain SQL (``md5``,
+``coalesce``, a left join, ``not exists``): DuckDB and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+from onodig.demand.topics import Tokeniser, Words
+from onodig.warehouse import Warehouse
+
+TABLE = "inquiry_words"
+COLUMNS = ["inquiry_id", "text_md5", "tokeniser", "lemmas", "forms"]
+WORDS_FORMAT = "1"  # raise when the Tokeniser's rules change: every text is tokenised again, once
+
+
+@dataclass(frozen=True)
+class WithWords:
+    """The inquiries asked for, each with its ``words``, and how many had to be tokenised."""
+
+    frame: pd.DataFrame
+    tokenised: int
+    reused: int
+
+
+def _installed(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "none"
+
+
+def tokeniser_version() -> str:
+    """What the kept words depend on besides the text: the rules, spaCy and its lemma tables."""
+    return f"words {WORDS_FORMAT}, spacy {_installed('spacy')}, spacy-lookups-data {_installed('spacy-lookups-data')}"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ensure_table(store: Warehouse) -> None:
+    """An empty ``inquiry_words`` unless it is there already."""
+    store.create_like(TABLE, pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}))
+
+
+def encode(words: list[Words]) -> tuple[list[str], list[str]]:
+    """Lemmas and surface forms as two space-separated strings per inquiry (neither holds a space)."""
+    return [" ".join(lemma for lemma, _ in w) for w in words], [" ".join(form for _, form in w) for w in words]
+
+
+def decode(lemmas: pd.Series, forms: pd.Series) -> list[Words]:
+    # plain lists: iterating a pandas string column costs more than the splitting
+    pairs = zip(lemmas.tolist(), forms.tolist(), strict=True)
+    return [list(zip(lemma.split(), form.split(), strict=True)) for lemma, form in pairs]
+
+
+def read_with_words(
+    store: Warehouse,
+    columns: list[str],
+    where: str | None = None,
+    tokenise: Callable[[list[str]], list[Words]] | None = None,
+) -> WithWords:
+    """The ``inquiries`` rows ``where`` holds (``columns``, which must include ``inquiry_id`` and
+    ``text``), ordered by ``inquiry_id``, each with its ``words`` (built-in stop words dropped):
+    kept words where the text is unchanged, the others tokenised now and kept.
+
+    ``tokenise`` must drop only the built-in stop words (``Tokeniser()``, the default): what it
+    returns is kept for every later reader.
+    """
+    ensure_table(store)
+    current = _literal(tokeniser_version())
+    selected = ", ".join(f"i.{c}" for c in columns)
+    frame = store.read(
+        f"""
+        with i as (
+            select *, md5(coalesce(text, '')) as text_md5 from inquiries {f"where {where}" if where else ""}
+        )
+        select {selected}, i.text_md5, w.lemmas, w.forms
+        from i
+        left join {TABLE} as w
+            on w.inquiry_id = i.inquiry_id and w.text_md5 = i.text_md5 and w.tokeniser = {current}
+        order by i.inquiry_id
+        """
+    )
+    # two steps writing at once (multiprocess on PostgreSQL) may both have kept an inquiry's words
+    frame = frame.drop_duplicates("inquiry_id", ignore_index=True)
+    missing = frame["lemmas"].isna().to_numpy()
+    if missing.any():
+        made = (tokenise or Tokeniser())(frame.loc[missing, "text"].fillna("").tolist())
+        lemmas, forms = encode(made)
+        frame.loc[missing, "lemmas"], frame.loc[missing, "forms"] = lemmas, forms
+        new = frame.loc[missing, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
+        store.append(TABLE, new[COLUMNS].astype("string"))
+    drop_stale(store)
+    words = decode(frame["lemmas"], frame["forms"])
+    out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=words)
+    return WithWords(out, tokenised=int(missing.sum()), reused=int((~missing).sum()))
+
+
+def drop_stale(store: Warehouse) -> None:
+    """Words of inquiries no longer there, of texts since changed or of another tokeniser: nobody reads them."""
+    store.execute(
+        f"""
+        delete from {TABLE}
+        where tokeniser <> {_literal(tokeniser_version())}
+            or not exists (
+                select 1 from inquiries as i
+                where i.inquiry_id = {TABLE}.inquiry_id and md5(coalesce(i.text, '')) = {TABLE}.text_md5
+            )
+        """
+    )
