@@ -137,8 +137,7 @@ def run_in_order(
             raise_on_error=False,
             tags=dict(run.tags),
             run_config=run_config,
-            # the week the reports are for may have become covered since its marts were built: its alerts too
-            asset_selection=[ALERTS_KEY, REPORTS_KEY] if run.selection == "reports" else None,
+            asset_selection=asset_selection(run),
         )
         results.append(result)
         return result.success
@@ -171,6 +170,12 @@ def run_in_order(
             break
         done.weeks.extend(w for w in stale if publish.window.first <= w <= publish.window.last)
     return RunsInOrder(results)
+
+
+def asset_selection(run: PlannedRun) -> list[dg.AssetKey] | None:
+    """The assets of a planned run when not the whole job: a reports-only run writes the reports of
+    the week they are for, which may have become covered since its marts were built, and its alerts."""
+    return [ALERTS_KEY, REPORTS_KEY] if run.selection == "reports" else None
 
 
 def rows_loaded(result: dg.ExecuteInProcessResult) -> int:

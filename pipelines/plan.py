@@ -6,9 +6,9 @@ They take what was observed (the days new files hold, the days of known files st
 be loaded, the weeks that have inquiries, the tags of the run that just finished) and return :class:`PlannedRun` values; reading the landing folder and
 the warehouse, and launching runs, is the callers' part.
 
-A week is re-opened when a day in it, or a day before it, changed: repeat contacts, re-submissions
-and decision times look back in time, so a late file can change every later week's figures, never
-an earlier one's.
+Which weeks a change re-opens is not guessed from the days it touched: the marts' inputs are
+fingerprinted per week (:mod:`warehouse.fingerprints`), and a week is rebuilt when its inputs
+changed, by any file, correction or model.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ PARTITION_TAG = "dagster/partition"
 DAYS_TAG = "onodig/days"  # carried from an ingest run to the runs that follow it: "first..last"
 SOURCES_TAG = "onodig/sources"  # the sources whose new files those days came from: "cases,contacts"
 NEW_FILES_TAG = "onodig/new_files"
-# Sources whose rows feed figures of every week, not only later ones: decision times are a median
-# over all of a process's decided cases, which the root causes of every week compare against.
-EVERY_WEEK_SOURCES = frozenset({"cases"})
 
 
 @dataclass(frozen=True)
@@ -122,34 +119,6 @@ def link_run(after: Mapping[str, str] | None = None, run_key: str | None = None)
     return PlannedRun(LINK_JOB, None, carried, run_key)
 
 
-def publish_run(
-    after: Mapping[str, str] | None,
-    weeks: Window | None,
-    every_week: bool = False,
-    run_key: str | None = None,
-    report_week: date | None = None,
-) -> PlannedRun | None:
-    """``publish_weeks`` for the weeks a finished ``classify_and_link`` re-opened, or every week
-    with inquiries when ``every_week`` (``onodig run``: a new model or corrections move them all).
-
-    ``report_week``, the newest week the exports cover, is always among them: the rows that
-    complete a week may all be from the days after it (Monday's rows after a quiet Sunday), and
-    only a run that holds the week e-mails it. A run re-sends nothing already sent unchanged.
-    """
-    if every_week:
-        reopened = weeks
-    else:
-        sources = (after or {}).get(SOURCES_TAG)
-        reopened = reopened_weeks(days_of_run(after or {}), weeks, set(sources.split(",")) if sources else None)
-    if report_week is not None and weeks is not None and weeks.first <= report_week <= weeks.last:
-        reopened = (
-            Window(min(report_week, reopened.first), reopened.last) if reopened else Window(report_week, report_week)
-        )
-    if reopened is None:
-        return None
-    return PlannedRun(PUBLISH_JOB, reopened, reopened.tags(), run_key)
-
-
 def week_windows(weeks: list[date] | set[date]) -> list[Window]:
     """Mondays grouped into runs of consecutive weeks: one window each."""
     windows: list[Window] = []
@@ -198,19 +167,6 @@ def scheduled_run(execution_day: date) -> PlannedRun:
     """The Monday publication: the week that just ended."""
     week = previous_week(execution_day)
     return PlannedRun(PUBLISH_JOB, week, week.tags(), f"week-{week.first}")
-
-
-def reopened_weeks(changed: Window | None, weeks: Window | None, sources: set[str] | None = None) -> Window | None:
-    """The weeks to rebuild after the days in ``changed`` were loaded: the first such week onwards.
-
-    Every week when the days are unknown (a manual run) or a source feeds every week's figures.
-    """
-    if weeks is None:
-        return None
-    if changed is None or sources is None or sources & EVERY_WEEK_SOURCES:
-        return weeks
-    first = max(monday(changed.first), weeks.first)
-    return Window(first, weeks.last) if first <= weeks.last else None
 
 
 def previous_week(day: date) -> Window:

@@ -1,7 +1,8 @@
 """Sensors: new landing files start a load of their days, and each job's success starts the next.
 
 ``new_landing_files`` → ``ingest_days`` for the days the new files hold → ``classify_and_link``
-→ ``publish_weeks`` for the weeks those days re-open. The day range travels in a run tag.
+→ ``publish_weeks`` for the weeks whose marts' inputs changed (:mod:`warehouse.fingerprints`), as
+``onodig run`` does. The day range travels in a run tag.
 ``email_demand_alerts`` launches nothing: it e-mails each new demand alert to its process's owners once.
 """
 
@@ -23,10 +24,11 @@ from onodig.ingestion.coverage import export_coverage, latest_covered_week, stoc
 from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import file_name, landing_files, other_files
 from onodig.pipelines import plan
-from onodig.pipelines.orchestration import data_weeks
+from onodig.pipelines.orchestration import asset_selection, data_weeks
 from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
 from onodig.reports.alerts_section import ALERTS, alert_mail
 from onodig.reports.mail import ReportNotSent, send_text
+from onodig.warehouse import fingerprints
 
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"
@@ -97,18 +99,26 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
         monitored_jobs=[jobs[LINK_JOB]],
         request_job=jobs[PUBLISH_JOB],
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="After classify_and_link, rebuild the weeks its days re-open: the first changed week and "
-        "every later one (look-back windows carry a change forward); every week when case events changed "
-        "(decision times are medians over all weeks) or the run had no day range.",
+        description="After classify_and_link, rebuild the weeks whose marts' inputs changed (mart_inputs), one run "
+        "per stretch of consecutive weeks, as onodig run does; the reports of the week they are for are written "
+        "again even when no mart changed (the week may have become covered).",
     )
     def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        with warehouse.get() as store:
-            weeks = data_weeks(store)
-            report_week = latest_covered_week(export_coverage(store, stockholm_today()))
-        run = plan.publish_run(
-            context.dagster_run.tags, weeks, run_key=f"after-{context.dagster_run.run_id}", report_week=report_week
-        )
-        return request(run, "no weeks with inquiries to publish")
+        with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
+            stale, weeks = fingerprints.stale_weeks(store), data_weeks(store)
+            report_week = latest_covered_week(export_coverage(store, stockholm_today())) if weeks else None
+        runs = plan.publish_stale(stale, weeks, report_week)
+        if not runs:
+            return dg.SkipReason("no weeks with inquiries to publish")
+        after = context.dagster_run.run_id
+        return [
+            dg.RunRequest(
+                run_key=f"after-{after}-{run.window}{'-reports' if run.selection else ''}",
+                tags=dict(run.tags),
+                asset_selection=asset_selection(run),
+            )
+            for run in runs
+        ]
 
     @dg.sensor(
         name=ALERT_SENSOR,

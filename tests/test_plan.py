@@ -18,7 +18,6 @@ from onodig.pipelines.plan import (
     Window,
     days_of_run,
     plan_days,
-    reopened_weeks,
 )
 
 HEADER = "contact_id;channel;started_at;citizen_id;queue;handled_seconds;case_ref;invoice_ref;text\n"
@@ -61,16 +60,6 @@ def test_after_a_load_only_the_days_of_new_files_and_those_outside_the_partition
     assert days == DayPlan(Window(date(2026, 2, 27), date(2026, 3, 4)), 1, 1, ("contacts",))
 
 
-def test_weeks_reopen_from_the_first_changed_week_or_all_of_them():
-    weeks = Window(date(2026, 8, 31), date(2026, 11, 16))
-    changed = Window(date(2026, 9, 30), date(2026, 10, 2))
-    assert reopened_weeks(changed, weeks, {"contacts", "invoices"}) == Window(date(2026, 9, 28), date(2026, 11, 16))
-    assert reopened_weeks(changed, weeks, {"cases"}) == weeks
-    assert reopened_weeks(None, weeks, None) == weeks
-    assert reopened_weeks(Window(date(2026, 12, 1), date(2026, 12, 1)), weeks, {"contacts"}) is None
-    assert reopened_weeks(changed, None, {"contacts"}) is None
-
-
 def test_the_days_of_a_run_come_from_the_sensor_a_backfill_or_one_partition():
     assert days_of_run({DAYS_TAG: "2026-03-02..2026-03-04"}) == Window(date(2026, 3, 2), date(2026, 3, 4))
     assert days_of_run({RANGE_START: "2026-03-02", RANGE_END: "2026-03-09"}) == Window(
@@ -85,17 +74,12 @@ def test_a_file_without_a_readable_day_still_loads_today_so_that_it_is_quarantin
 
 
 def test_the_chain_carries_the_loaded_days_and_sources_to_the_weeks_it_reopens():
-    weeks = Window(date(2026, 8, 31), date(2026, 11, 16))
     load = plan.load_run(plan_days({"contacts": {date(2026, 10, 1)}}, FIRST, TODAY), run_key="k", new_files=1)
     assert (load.job, load.window, load.run_key) == (INGEST_JOB, Window(date(2026, 10, 1), date(2026, 10, 1)), "k")
     assert load.tags[RANGE_START] == load.tags[RANGE_END] == "2026-10-01"
     link = plan.link_run(load.tags)
     assert (link.job, link.window) == (LINK_JOB, None)
     assert link.tags == {DAYS_TAG: "2026-10-01..2026-10-01", SOURCES_TAG: "contacts"}
-    publish = plan.publish_run(link.tags, weeks)
-    assert (publish.job, publish.window) == (PUBLISH_JOB, Window(date(2026, 9, 28), date(2026, 11, 16)))
-    assert plan.publish_run(link.tags, weeks, every_week=True).window == weeks  # onodig run
-    assert plan.publish_run(link.tags, None) is None  # nothing to publish yet
     assert plan.load_run(plan_days({}, FIRST, TODAY)) is None  # no new files: no load
 
 

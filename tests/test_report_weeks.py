@@ -20,8 +20,6 @@ from aiosmtpd.controller import Controller
 from onodig.demand.processes import ProcessMap
 from onodig.generator.landing import GeneratorConfig, write_landing
 from onodig.ingestion.coverage import coverage, latest_covered_week, week_coverage
-from onodig.pipelines import plan
-from onodig.pipelines.plan import Window
 from onodig.reports.publish import DELIVERIES, publish_reports
 from onodig.reports.status import preliminary_banner
 from onodig.reports.texts import change_sentence
@@ -127,14 +125,6 @@ def test_nine_contacts_are_too_few_to_call_a_rise():
 
 
 # --- the run plan ---------------------------------------------------------------------------
-
-
-def test_the_newest_covered_week_is_always_in_the_publish_window():
-    weeks = Window(W39, W42)
-    after_monday = {plan.DAYS_TAG: f"{W42}..{W42}", plan.SOURCES_TAG: "contacts"}
-    assert plan.publish_run(after_monday, weeks).window == Window(W42, W42)
-    assert plan.publish_run(after_monday, weeks, report_week=W41).window == Window(W41, W42)
-    assert plan.publish_run(after_monday, weeks, report_week=W39).window == Window(W39, W42)
 
 
 # --- publishing: archive, one e-mail, preliminär, reviderad ---------------------------------

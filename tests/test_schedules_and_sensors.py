@@ -118,48 +118,60 @@ def _finished_run(instance, job_name, tags, settings):
     return instance.get_run_by_id(result.run_id), result.get_run_success_event()
 
 
-def test_each_job_success_starts_the_next_with_the_weeks_the_days_reopen(tmp_path):
+def test_each_job_success_starts_the_next_with_the_weeks_whose_marts_are_stale(tmp_path):
     from datetime import date
 
-    import pandas as pd
-
     from onodig.warehouse import Warehouse
+    from onodig.warehouse.fingerprints import record_window
+    from onodig.warehouse.sql_models import discover, run_model_window, run_upto
+    from tests.sql_given import given, inquiries
 
     (tmp_path / "landing").mkdir()
     settings = resolve(landing=str(tmp_path / "landing"), data_dir=str(tmp_path / "data"), environ={})
-    store = Warehouse(settings.warehouse_url)
-    store.replace(
-        "inquiries",
-        pd.DataFrame(
-            {"inquiry_id": ["a", "b"], "occurred_at": pd.to_datetime(["2026-10-06 10:00", "2026-11-18 09:00"])}
-        ),
-    )
     instance = dg.DagsterInstance.ephemeral()
     days = {
         RANGE_START: "2026-10-21",
         RANGE_END: "2026-10-22",
         DAYS_TAG: "2026-10-21..2026-10-22",
-        SOURCES_TAG: "contacts",
+        SOURCES_TAG: "cases,contacts",
     }
     run, event = _finished_run(instance, INGEST_JOB, days, settings)
+    store = Warehouse(settings.warehouse_url)  # after the load of an empty landing folder: its tables exist
+    given(
+        store,
+        inquiries(
+            {"inquiry_id": "contacts:1", "occurred_at": "2026-10-06 10:00", "demand_type": "case_status"},
+            {"inquiry_id": "contacts:2", "occurred_at": "2026-10-21 09:00", "demand_type": "invoice_status"},
+            {"inquiry_id": "contacts:3", "occurred_at": "2026-11-04 09:00"},
+            {"inquiry_id": "contacts:4", "occurred_at": "2026-11-18 09:00"},
+        ),
+    )
+    run_upto("int_root_causes", store)
+    for mart in (m for m in discover() if m.partition_by):  # every week built once, as after a first run
+        run_model_window(mart, store, date(2026, 10, 5), date(2026, 11, 23))
+        record_window(mart, store, date(2026, 10, 5), date(2026, 11, 23))
 
     link = defs.resolve_sensor_def(LINK_SENSOR)
     request = link(dg.build_run_status_sensor_context(LINK_SENSOR, event, instance, run))
-    assert request.tags[DAYS_TAG] == "2026-10-21..2026-10-22" and request.tags[SOURCES_TAG] == "contacts"
+    assert request.tags[DAYS_TAG] == "2026-10-21..2026-10-22" and request.tags[SOURCES_TAG] == "cases,contacts"
 
     publish = defs.resolve_sensor_def(PUBLISH_SENSOR)
 
-    def weeks_after(tags):
-        linked = dg.DagsterRun(job_name=LINK_JOB, run_id=run.run_id, tags=tags)
+    def publishes():
+        linked = dg.DagsterRun(job_name=LINK_JOB, run_id=run.run_id, tags=request.tags)
         resources = {"warehouse": WarehouseResource(url=settings.warehouse_url)}
-        request = publish(
-            dg.build_run_status_sensor_context(PUBLISH_SENSOR, event, instance, linked, resources=resources)
-        )
-        return request.tags[RANGE_START], request.tags[RANGE_END]
+        out = publish(dg.build_run_status_sensor_context(PUBLISH_SENSOR, event, instance, linked, resources=resources))
+        out = out if isinstance(out, list) else [out]
+        return [
+            (r.tags[RANGE_START], r.tags[RANGE_END], bool(r.asset_selection))
+            for r in out
+            if isinstance(r, dg.RunRequest)
+        ]
 
-    # the week of 21 October and every later week with inquiries; the week of 6 October stays as it is
-    assert weeks_after(request.tags) == ("2026-10-19", "2026-11-16")
-    assert date.fromisoformat(weeks_after(request.tags)[0]).weekday() == 0
-    # late case events move the decision-time medians that every week's root causes compare against
-    assert weeks_after({**request.tags, SOURCES_TAG: "cases,contacts"}) == ("2026-10-05", "2026-11-16")
-    assert weeks_after({}) == ("2026-10-05", "2026-11-16")  # a manual run: every week
+    # nothing changed since the marts were built: the reports of the latest week only (the exports cover none)
+    assert publishes() == [("2026-11-16", "2026-11-16", True)]
+    # the linked rows of two weeks apart changed (a late file, an audit): those weeks, each its own run,
+    # not every week from the first changed one on, nor every week because case events came with them
+    store.execute("update inquiries set demand_type = 'case_status' where inquiry_id in ('contacts:2', 'contacts:4')")
+    run_upto("int_root_causes", store)
+    assert publishes() == [("2026-10-19", "2026-10-19", False), ("2026-11-16", "2026-11-16", False)]
