@@ -24,6 +24,7 @@ HASH_COLUMNS = {
     "citizen_key",
     "content_hash",
     "input_hash",
+    "text_md5",
 }  # hex digests, checked by shape elsewhere
 
 
@@ -46,9 +47,10 @@ def pipeline_run(landing, truth_path, model_dir, data, warehouse_url, environ=No
     settings = resolve(landing=str(landing), data_dir=str(data), warehouse_url=warehouse_url, environ=environ or {})
     shutil.copytree(model_dir, settings.model_dir)  # the session's trained model: same corpus, same version
     defs = build_definitions(settings)
+    instance = dg.DagsterInstance.ephemeral()  # one instance, as onodig run keeps under the data folder
 
     def materialize():
-        return run_in_order(defs, dg.DagsterInstance.ephemeral(), Warehouse(settings.warehouse_url), landing, FIRST_DAY)
+        return run_in_order(defs, instance, Warehouse(settings.warehouse_url), landing, FIRST_DAY)
 
     first = materialize()
     store = Warehouse(settings.warehouse_url)
@@ -287,6 +289,13 @@ def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     assert review["size"].value >= 0 and str(review["csv"].value).endswith("review_queue.csv")
     evaluation = materialization_metadata(run["first"], "classifier", "classifier_evaluation")
     assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value
+    assert evaluation["reused"].value is False
+    # the second run loads the same model: its scores stand without predicting the splits again
+    again = materialization_metadata(run["second"], "classifier", "classifier_evaluation")
+    assert again["reused"].value is True and again["evaluated_for"].value == evaluation["evaluated_for"].value
+    assert (
+        again["macro_f1"].value == evaluation["macro_f1"].value and again["scores"].value == evaluation["scores"].value
+    )
 
 
 def test_table_pages_show_the_columns_as_each_warehouse_holds_them(run):
