@@ -98,7 +98,7 @@ def inquiries(
     context.log.info(
         f"inquiries: {summary.rows:,} rows, {summary.share():.1%} avoidable; the model classified "
         f"{written.classified:,} and {written.reused:,} kept their label from an earlier run; "
-        + ("every contact was built" if written.rebuilt_whole else f"{written.contacts_rebuilt:,} contact(s) rebuilt")
+        + ("every inquiry was built" if written.rebuilt_whole else f"{written.rebuilt:,} rebuilt")
     )
     store = warehouse.get()
     changes = RunChanges(
@@ -124,7 +124,7 @@ def inquiries(
         "model_version": version,
         "classified_this_run": dg.MetadataValue.int(written.classified),
         "reused_predictions": dg.MetadataValue.int(written.reused),
-        "contacts_rebuilt": dg.MetadataValue.int(written.contacts_rebuilt),
+        "inquiries_rebuilt": dg.MetadataValue.int(written.rebuilt),
         "rebuilt_whole": written.rebuilt_whole,
         "labels_changed": dg.MetadataValue.int(written.relabelled.changed),
         "relabelled_by_new_model": dg.MetadataValue.int(written.relabelled.by_new_model),

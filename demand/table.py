@@ -1,11 +1,11 @@
 """The contract table ``inquiries``, written from the staged tables.
 
-A daily run rebuilds only the contacts whose inputs changed (:mod:`onodig.demand.inquiry_inputs`):
-new and re-delivered rows, a new correction or audit label; the rest of the table stays as it
-is. E-service submissions are built at once on every run, since a re-submission needs the
-citizen's earlier ones and the cases' decisions. When every contact must be built (the first
-run, a new model version, another process map), the table is written whole, contacts 100,000 at
-a time so memory stays bounded. What is built is validated as it is written, so a bad chunk is
+A daily run rebuilds only the inquiries whose inputs changed (:mod:`onodig.demand.inquiry_inputs`):
+new and re-delivered rows, a new correction or audit label, a submission whose previous one or
+whose previous case's decisions changed; the rest of the table stays as it is. When every
+inquiry must be built (the first run, a new model version, another process map), the table is
+written whole, contacts 100,000 at a time so memory stays bounded, submissions at once (a
+re-submission needs the citizen's earlier ones). What is built is validated as it is written, so a bad chunk is
 named without reading the table back. Only rows the model has not labelled yet under this model
 version are classified; the others reuse the prediction kept in ``inquiry_predictions``
 (:mod:`onodig.demand.predictions`).
@@ -51,8 +51,8 @@ class Written:
     relabelled: Relabelled = field(default_factory=Relabelled)  # the same inquiries against the previous table
     classified: int = 0  # inquiries the model labelled this run
     reused: int = 0  # inquiries whose model label was kept from an earlier run (same row, same model version)
-    rebuilt_whole: bool = True  # every contact built again (first run, or inputs of every row changed)
-    contacts_rebuilt: int = 0  # contacts built again: new, changed or gone (all of them when whole)
+    rebuilt_whole: bool = True  # every inquiry built again (first run, or inputs of every row changed)
+    rebuilt: int = 0  # inquiries built again: new, changed or gone (all of them when whole)
 
 
 def write_inquiries(
@@ -68,7 +68,7 @@ def write_inquiries(
     model_version: str = "",
 ) -> Written:
     """Make ``inquiries`` hold every staged contact and submission, each classified once per model version:
-    the contacts whose inputs changed and all submissions are built, or the whole table when most changed.
+    those whose inputs changed are built, or the whole table when most changed.
 
     The previous table's labels are kept aside first and compared after, so a new model version
     that re-labels history says so (``Written.relabelled``). ``Written.classified`` and
@@ -85,15 +85,23 @@ def write_inquiries(
 
     predictions.ensure_table(store)
     work = ModelWork()
-    staged_contacts = staged_table("contacts")
-    every_row = inquiry_inputs.every_row_key(processes, review_threshold, model_version)
-    staged_count = inquiry_inputs.now(store, staged_contacts, every_row, corrections, audits)
+    staged_contacts, staged_eservice = staged_table("contacts"), staged_table("eservice")
+    every_row = inquiry_inputs.every_row_key(processes, review_threshold, model_version, duplicate_window_days)
+    staged_count = inquiry_inputs.now(
+        store, {source: staged_table(source) for source in NEEDED}, every_row, corrections, audits
+    )
     plan = inquiry_inputs.to_build(store, staged_count)
-    written.rebuilt_whole, written.contacts_rebuilt = plan.whole, plan.changed + plan.gone
+    written.rebuilt_whole, written.rebuilt = plan.whole, plan.changed + plan.gone
     cases = store.read(f"select case_ref, event, event_at from {staged_table('cases')}")
-    staged = predictions.staged_with_predictions(staged_table("eservice"), "submission_id", "eservice", model_version)
-    submissions = eservice_inquiries(
-        store.read(staged),
+    submissions = predictions.staged_with_predictions(
+        staged_eservice,
+        "submission_id",
+        "eservice",
+        model_version,
+        only=None if plan.whole else inquiry_inputs.submissions_to_read(staged_eservice),
+    )
+    built = eservice_inquiries(
+        store.read(submissions),
         cases,
         processes,
         predict,
@@ -110,8 +118,8 @@ def write_inquiries(
     )
     if plan.whole:
         predictions.keep(store, work.take(), model_version)
-        store.replace(TABLE, submissions)
-        add(submissions)
+        store.replace(TABLE, built)
+        add(built)
         for chunk in store.read_chunks(contacts, rows=chunk_rows):
             frame = contact_inquiries(
                 chunk, processes, predict, review_threshold, corrections, audits, model_version, work
@@ -120,23 +128,31 @@ def write_inquiries(
             add(frame)
             log(f"inquiries: {written.summary.rows:,} written, {work.classified:,} classified by the model")
     else:
-        # the submissions and the contacts whose inputs changed, swapped in one transaction
+        # the submissions and contacts whose inputs changed, swapped in one transaction; the other
+        # submissions read with them (the citizen's others of the same service) are as they were
+        dirty = set(store.read(plan.ids)["inquiry_id"])
+        changed = built[built["inquiry_id"].isin(dirty)]
         frame = contact_inquiries(
             store.read(contacts), processes, predict, review_threshold, corrections, audits, model_version, work
         )
-        written.failed.update(validate(TABLE, submissions, unique=False).failed)
-        written.failed.update(validate(TABLE, frame, unique=False).failed)
+        rows = pd.concat([changed, frame], ignore_index=True)
+        written.failed.update(validate(TABLE, rows, unique=False).failed)
+        made = work.take()
+        made = made[made["inquiry_id"].isin(dirty)] if made is not None else None
         store.swap_rows(
             TABLE,
-            f"source = 'eservice' or inquiry_id in ({plan.ids})",
-            {TABLE: pd.concat([submissions, frame], ignore_index=True)},
-            {predictions.TABLE: predictions.frame(work.take(), model_version)},
+            f"inquiry_id in ({plan.ids})",
+            {TABLE: rows},
+            {predictions.TABLE: predictions.frame(made, model_version)},
         )
         written.summary = InquirySummary.from_counts(counted(store.read))
-        work.reused += staged_count - plan.changed  # the contacts left as they were keep their model label
+        # the model's labels in the table that were not made now were kept from earlier runs (a rule's
+        # label, an empty submission or a re-submission, never came from the model; corrected, it counts)
+        by_model = written.summary.rows - sum(written.summary.by_origin[o] for o in ("empty_submission", "behaviour"))
+        work.reused = by_model - work.classified
         log(
-            f"inquiries: {plan.changed:,} contact(s) new or changed and {plan.gone:,} gone rebuilt, "
-            f"{len(submissions):,} submissions rebuilt; {work.classified:,} classified by the model"
+            f"inquiries: {plan.changed:,} new or changed and {plan.gone:,} gone rebuilt; "
+            f"{work.classified:,} classified by the model"
         )
     repeated = store.scalar(f"select count(*) - count(distinct inquiry_id) from {TABLE}")
     if repeated:

@@ -210,10 +210,8 @@ def test_inquiries_are_classified_once_per_row_and_model_version(generated, tmp_
     )
     assert 0 < second.classified == day.texts == model_new <= new_rows  # only the new rows the model labels
     assert second.reused == first.classified
-    new_contacts = daily.scalar(
-        "select count(*) from inquiries where source = 'contacts' and occurred_at >= timestamp '2026-09-24 00:00:00'"
-    )
-    assert first.rebuilt_whole and not second.rebuilt_whole and second.contacts_rebuilt == new_contacts > 0
+    # the new rows, and the earlier submissions whose previous case got a decision in the new days
+    assert first.rebuilt_whole and not second.rebuilt_whole and new_rows <= second.rebuilt < first.summary.rows
     everything, from_scratch, scratch_texts = fresh()
     pd.testing.assert_frame_equal(table(daily), everything)
     assert scratch_texts == first.classified + second.classified
@@ -224,9 +222,7 @@ def test_inquiries_are_classified_once_per_row_and_model_version(generated, tmp_
     corrected = CountingPredictor()
     third = write(daily, corrected, fixes)
     assert (corrected.texts, third.classified) == (0, 0)
-    assert not third.rebuilt_whole and third.contacts_rebuilt == int(
-        fixes["inquiry_id"].str.startswith("contacts:").sum()
-    )
+    assert not third.rebuilt_whole and third.rebuilt == len(fixes)
     assert third.relabelled.changed == int((model_labelled.head(5)["demand_type"] != "processing_time").sum()) > 0
     pd.testing.assert_frame_equal(table(daily), fresh(fixes, name="fresh_corrected")[0])
 
@@ -260,11 +256,9 @@ def test_a_contact_gone_from_the_staged_rows_leaves_and_a_new_process_map_rebuil
 
     after = write_inquiries(store, ProcessMap.default(), fake_predict, 0.6, 14)
 
-    assert (after.rebuilt_whole, after.contacts_rebuilt) == (False, 3)
+    assert (after.rebuilt_whole, after.rebuilt) == (False, 3)
     keys = store.read("select input_hash from inquiry_inputs")["input_hash"]  # digests only, no personal data
-    assert (
-        len(keys) == store.scalar("select count(*) from landed_contacts") and keys.str.fullmatch("[0-9a-f]{32}").all()
-    )
+    assert len(keys) == after.summary.rows and keys.str.fullmatch("[0-9a-f]{32}").all()
     left = set(store.read("select inquiry_id from inquiries")["inquiry_id"])
     assert not left & {f"contacts:{g}" for g in gone}
     assert (
