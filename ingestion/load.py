@@ -146,26 +146,56 @@ def _day_range(days: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
     return (present.min(), present.max()) if len(present) else (pd.NaT, pd.NaT)
 
 
-def _existing_keys(warehouse: Warehouse, source: str, key: str) -> dict[str, tuple[str, str]]:
-    """Every loaded row's key with its content hash and file: what a new row is checked against."""
-    table = staged_table(source)
-    if not warehouse.has_table(table):
-        return {}
-    columns = list(dict.fromkeys([key, "row_hash", "source_file"]))
-    frame = warehouse.read(f"select {', '.join(columns)} from {table}")
-    return dict(zip(frame[key], zip(frame["row_hash"], frame["source_file"], strict=True), strict=True))
+class KnownKeys:
+    """Loaded rows' keys with their content hash and file: what a new row is checked against.
+
+    Looked up for the keys a file holds, not read whole: a daily file of a few thousand rows
+    against millions loaded costs a few thousand look-ups (reading every key into a dict took
+    11 s at a million cases). A file with more keys than :attr:`WHOLE_ABOVE` (a first load) reads
+    them all once. Rows of this load are added as they are taken and win over the table's.
+    """
+
+    WHOLE_ABOVE = 20_000
+
+    def __init__(self, warehouse: Warehouse, source: str, key: str):
+        self.warehouse, self.table, self.key = warehouse, staged_table(source), key
+        self.exists = warehouse.has_table(self.table)
+        self.added: dict[str, tuple[str, str]] = {}
+        self.whole: dict[str, tuple[str, str]] | None = None
+
+    def __bool__(self) -> bool:
+        return self.exists or bool(self.added)
+
+    def _read(self, keys: list[str] | None) -> dict[str, tuple[str, str]]:
+        columns = list(dict.fromkeys([self.key, "row_hash", "source_file"]))
+        if keys is None:
+            frame = self.warehouse.read(f"select {', '.join(columns)} from {self.table}")
+        else:
+            frame = self.warehouse.read_where_in(self.table, columns, self.key, keys)
+        return dict(zip(frame[self.key], zip(frame["row_hash"], frame["source_file"], strict=True), strict=True))
+
+    def lookup(self, keys: list[str]) -> list[tuple[str, str] | None]:
+        found: dict[str, tuple[str, str]] = {}
+        if self.exists and self.whole is None and len(set(keys)) > self.WHOLE_ABOVE:
+            self.whole = self._read(None)
+        if self.whole is not None:
+            found = self.whole
+        elif self.exists and keys:
+            found = self._read(sorted(set(keys)))
+        return [self.added.get(k) or found.get(k) for k in keys]
+
+    def update(self, pairs) -> None:
+        self.added.update(pairs)
 
 
-def _against_warehouse(
-    frame: pd.DataFrame, known: dict[str, tuple[str, str]], key: str, source: str, file_name: str, day: str
-):
+def _against_warehouse(frame: pd.DataFrame, known: KnownKeys, key: str, source: str, file_name: str, day: str):
     """Split a parsed file into new rows, repeats of loaded rows, and clashes with loaded rows.
 
     A clash is quarantined with its day, so that re-running that day replaces it rather than adds to it.
     """
     if frame.empty or not known:
         return frame, 0, pd.DataFrame(columns=CLASH_COLUMNS)
-    loaded = [known.get(k) for k in frame[key].tolist()]
+    loaded = known.lookup(frame[key].tolist())
     loaded_hash = pd.Series([entry[0] if entry else None for entry in loaded], index=frame.index, dtype="string")
     if key == "row_hash":  # rows keyed by their content: a repeat is the same row, never a clash
         same = loaded_hash.notna()
@@ -274,7 +304,7 @@ def load_window(
     add_missing_columns(warehouse)
     seen = known_files(warehouse, source_name)
     replaced = clear_window(warehouse, source_name, start, end)
-    known = _existing_keys(warehouse, source_name, key)  # rows outside the window: new rows must not clash
+    known = KnownKeys(warehouse, source_name, key)  # rows outside the window: new rows must not clash
     batch = _Batch(warehouse, source_name)
     low, high = pd.Timestamp(start), pd.Timestamp(end)
 
