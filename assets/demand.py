@@ -242,15 +242,15 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     )
     inputs = dg.AssetSpec(
         INPUTS_KEY,
-        deps=[ingest_key("contacts"), CLASSIFIER_KEY],
+        deps=[ingest_key("contacts"), ingest_key("eservice"), ingest_key("cases"), CLASSIFIER_KEY],
         group_name="core",
         kinds={"table"},
         owners=["team:data"],
-        description="What each contact's row in inquiries was built from, written by inquiries: per inquiry_id an MD5 "
-        "over the staged row, its correction and audit label, the model version, the process map, the review "
-        "threshold and the code. A run rebuilds only the contacts whose key is new or changed (and drops those whose "
-        "row is gone); a change every row depends on rebuilds the table whole. E-service submissions are built "
-        "whole every run: a re-submission is judged by the citizen's other submissions.",
+        description="What each row of inquiries was built from, written by inquiries: per inquiry_id an MD5 over the "
+        "staged row, its correction and audit label, the model version, the process map, the review threshold, the "
+        "duplicate window and the code, and for a submission the citizen's previous submission of the service and "
+        "that case's decisions. A run rebuilds only the inquiries whose key is new or changed (and drops those whose "
+        "row is gone); a change every row depends on rebuilds the table whole.",
     )
     words = dg.AssetSpec(
         WORDS_KEY,
