@@ -81,6 +81,8 @@ class Done:
     rows_loaded: int = 0
     classified: int | None = None
     weeks: list[date] = field(default_factory=list)
+    rebuilt: int | None = None  # inquiries built again (new, changed or gone)
+    rebuilt_whole: bool = False
 
     def lines(self, seconds: float) -> list[str]:
         rate = f"{self.rows_loaded / seconds:,.0f} rows/s" if seconds > 0 else "-"
@@ -88,8 +90,14 @@ class Done:
         return [
             f"days loaded: {self.days or 'none'} ({self.rows_loaded:,} rows, {rate} over the whole run)",
             f"inquiries classified by the model: {classified}",
+            f"inquiries rebuilt: {self._rebuilt()}",
             f"weeks rebuilt: {describe_weeks(self.weeks)}",
         ]
+
+    def _rebuilt(self) -> str:
+        if self.rebuilt is None:
+            return "-"
+        return f"{self.rebuilt:,} (the whole table)" if self.rebuilt_whole else f"{self.rebuilt:,}, the rest kept"
 
 
 def describe_weeks(weeks: list[date]) -> str:
@@ -156,8 +164,14 @@ def run_in_order(
     link = plan.link_run(load.tags if load else None)
     if not execute(link):
         return RunsInOrder(results)
-    classified = RunsInOrder(results[-1:]).metadata(INQUIRIES_KEY, "classified_this_run")
+    linked = RunsInOrder(results[-1:])
+    classified, rebuilt = (
+        linked.metadata(INQUIRIES_KEY, "classified_this_run"),
+        linked.metadata(INQUIRIES_KEY, "inquiries_rebuilt"),
+    )
     done.classified = int(classified[-1]) if classified else None
+    done.rebuilt = int(rebuilt[-1]) if rebuilt else None
+    done.rebuilt_whole = bool(linked.metadata(INQUIRIES_KEY, "rebuilt_whole")[-1:] == [True])
     stale = fingerprints.stale_weeks(store)
     report_week = latest_covered_week(export_coverage(store, today)) if stale or data_weeks(store) else None
     publishing = plan.publish_stale(stale, data_weeks(store), report_week)

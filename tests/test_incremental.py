@@ -164,6 +164,9 @@ def test_a_daily_file_is_classified_alone_and_equals_a_fresh_run(daily):
     assert day["classified_this_run"] == model_new > 0  # the new rows the model labels, nothing else
     assert day["reused_predictions"] == history["classified_this_run"]
     assert day["classified_this_run"] < history["classified_this_run"] / 4
+    # the new rows are built (and the earlier submissions whose previous case got a decision), not the history
+    assert history["rebuilt_whole"] and not day["rebuilt_whole"]
+    assert len(new) <= day["inquiries_rebuilt"] < daily["history_rows"] / 2
     fresh = Pipeline(daily["root"] / "fresh", daily["landing"], daily["model_dir"])
     scratch, metadata = _fresh(fresh)
     pd.testing.assert_frame_equal(everything, scratch)
