@@ -18,12 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.stats import poisson
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfTransformer
 from spacy.lang.sv.stop_words import STOP_WORDS
 from threadpoolctl import threadpool_limits
 
@@ -116,10 +118,6 @@ def without(words: Iterable[Words], stop_words: Iterable[str]) -> list[Words]:
     return [[pair for pair in w if pair[0] not in stop and pair[1] not in stop] for w in words]
 
 
-def _lemmas(words: Words) -> list[str]:
-    return [lemma for lemma, _ in words]
-
-
 def weeks_of(occurred_at: pd.Series) -> pd.Series:
     """The Monday of each timestamp's ISO week, as a date (``date_trunc('week', ...)`` in the SQL)."""
     stamps = pd.to_datetime(occurred_at)
@@ -130,7 +128,8 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
 
     ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``text``,
-    ``words``) in the week and the trailing weeks, any order.
+    ``words``) in the week and the trailing weeks, any order; trends.yaml's stop words are dropped
+    from their ``words`` here if they are still there.
     """
     docs = docs.sort_values("inquiry_id", ignore_index=True)
     first = week - timedelta(weeks=settings.trailing_weeks)
@@ -140,17 +139,18 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     if previous_weeks < settings.min_trailing_weeks or len(current) < 2 * settings.docs_per_topic:
         return []
     window = pd.concat([current, trailing], ignore_index=True)
-    tfidf = TfidfVectorizer(analyzer=_lemmas, min_df=2, max_df=0.5, sublinear_tf=True)
-    try:
-        tfidf.fit(window["words"])
-    except ValueError:  # no word in two inquiries
+    counts = WordCounts.of(window["words"].tolist(), settings.stop_words)
+    x_window = counts.tfidf_columns(min_df=2, max_df=0.5)
+    if x_window is None:  # no word in two inquiries
         return []
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(x_window)
     # Topics are fitted on the week and as many inquiries of the weeks before, drawn evenly: a topic
     # cut to fit the week alone would look bigger in it than before (the winner's curse), one fitted
     # on all earlier weeks would drown a reason that is new this week.
     sample = trailing.sample(n=min(len(current), len(trailing)), random_state=settings.random_state)
-    fitted = pd.concat([current, sample.sort_values("inquiry_id")], ignore_index=True)
-    x_fit = tfidf.transform(fitted["words"])
+    drawn = len(current) + trailing.index.get_indexer(sample.sort_values("inquiry_id").index)
+    fitted = np.concatenate([np.arange(len(current)), drawn])
+    x_fit = tfidf.transform(x_window[fitted])
     k = min(settings.max_topics, max(2, len(fitted) // settings.docs_per_topic), x_fit.shape[1])
     nmf = NMF(n_components=k, init="nndsvd", random_state=settings.random_state, max_iter=500)
     # One BLAS thread: a process-week's matrix is small, and with a thread per core the NMF's
@@ -158,11 +158,13 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # for one week at 200,000 inquiries, the same topics).
     with threadpool_limits(limits=1):
         weights = nmf.fit_transform(x_fit)
-    keywords = class_keywords(fitted["words"].tolist(), _assigned(weights), k, settings.match_keywords)
+    fitted_words = without(window["words"].iloc[fitted].tolist(), settings.stop_words)
+    keywords = class_keywords(fitted_words, _assigned(weights), k, settings.match_keywords)
     # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
     # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
     # instead, the one topics.yaml uses: an inquiry holds enough of the topic's keywords.
-    shared_now, shared_before = _shared_keywords(current["words"], trailing["words"], keywords)
+    shared = counts.shared_keywords(keywords)
+    shared_now, shared_before = shared[: len(current)], shared[len(current) :]
     out = []
     for topic in range(k):
         if not keywords[topic]:
@@ -199,18 +201,72 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     return out
 
 
-def _shared_keywords(now: pd.Series, before: pd.Series, keywords: list[list[tuple[str, str]]]) -> tuple:
-    """How many of each topic's keyword lemmas each inquiry holds (inquiries x topics), this week and
-    before: one sparse product instead of a set intersection per inquiry and topic."""
-    vocabulary = sorted({lemma for topic in keywords for lemma, _ in topic})
-    if not vocabulary:
-        return np.zeros((len(now), len(keywords)), dtype=int), np.zeros((len(before), len(keywords)), dtype=int)
-    column = {lemma: j for j, lemma in enumerate(vocabulary)}
-    topics = np.zeros((len(vocabulary), len(keywords)), dtype=np.int64)
-    for t, topic in enumerate(keywords):
-        topics[[column[lemma] for lemma in {lemma for lemma, _ in topic}], t] = 1
-    held = CountVectorizer(analyzer=_lemmas, vocabulary=vocabulary, binary=True, dtype=np.int64)
-    return tuple(np.asarray(held.transform(words) @ topics) for words in (now, before))
+@dataclass(frozen=True)
+class WordCounts:
+    """How often each lemma occurs in each inquiry of a window (inquiries x lemmas, lemmas sorted).
+
+    Counted once from the words, not by a vectorizer per use: scikit-learn's would call a Python
+    analyzer per inquiry for the TF-IDF fit, its transform and each keyword count (6 of the 12 s
+    one week cost at a million inquiries). The TF-IDF columns are those ``TfidfVectorizer`` keeps.
+    """
+
+    lemmas: np.ndarray  # object array, sorted as Python sorts strings (the vectorizer's order)
+    matrix: sp.csr_matrix  # float64 counts, canonical (sorted indices, no duplicates)
+
+    @classmethod
+    def of(cls, words: list[Words], stop_words: Iterable[str] = ()) -> WordCounts:
+        """Counts of ``words`` less the pairs whose lemma or surface form is one of ``stop_words``."""
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        pairs = list(chain.from_iterable(words))
+        rows = np.repeat(np.arange(len(words)), lengths)
+        codes, uniques = pd.factorize(np.array([lemma for lemma, _ in pairs], dtype=object))
+        stop = {w.lower() for w in stop_words}
+        if stop and len(pairs):  # tested once per distinct word, not per pair
+            surfaces, forms = pd.factorize(np.array([surface for _, surface in pairs], dtype=object))
+            keep = ~_among(uniques, stop)[codes] & ~_among(forms, stop)[surfaces]
+            rows, codes = rows[keep], codes[keep]
+        used = np.unique(codes)  # a lemma only stop pairs had is no column
+        names = np.asarray(uniques, dtype=object)[used]
+        order = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+        column = np.empty(len(uniques), dtype=np.int64)
+        column[used[order]] = np.arange(len(order))
+        matrix = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, column[codes])), shape=(len(words), len(order)), dtype=np.float64
+        )
+        matrix.sum_duplicates()
+        return cls(names[order], matrix)
+
+    def tfidf_columns(self, min_df: int, max_df: float) -> sp.csr_matrix | None:
+        """The counts of the lemmas in ``min_df`` inquiries or more and at most ``max_df`` of them,
+        as ``TfidfVectorizer(min_df=min_df, max_df=max_df)`` keeps them; None where it would raise."""
+        n_doc = self.matrix.shape[0]
+        if not len(self.lemmas) or max_df * n_doc < min_df:
+            return None
+        df = np.bincount(self.matrix.indices, minlength=len(self.lemmas))
+        kept = np.flatnonzero((df <= max_df * n_doc) & (df >= min_df))
+        if not len(kept):
+            return None
+        x = self.matrix[:, kept]
+        x.sort_indices()
+        return x
+
+    def shared_keywords(self, keywords: list[list[tuple[str, str]]]) -> np.ndarray:
+        """How many of each topic's keyword lemmas each inquiry holds (inquiries x topics): one
+        sparse product instead of a set intersection per inquiry and topic."""
+        vocabulary = sorted({lemma for topic in keywords for lemma, _ in topic})
+        if not vocabulary:
+            return np.zeros((self.matrix.shape[0], len(keywords)), dtype=np.int64)
+        column = {lemma: j for j, lemma in enumerate(vocabulary)}
+        topics = np.zeros((len(vocabulary), len(keywords)), dtype=np.int64)
+        for t, topic in enumerate(keywords):
+            topics[[column[lemma] for lemma in {lemma for lemma, _ in topic}], t] = 1
+        held = self.matrix[:, np.searchsorted(self.lemmas, np.array(vocabulary, dtype=object))].astype(np.int64)
+        held.data[:] = 1
+        return np.asarray(held @ topics)
+
+
+def _among(words: np.ndarray, stop: set[str]) -> np.ndarray:
+    return np.fromiter((w in stop for w in words), dtype=bool, count=len(words))
 
 
 def _assigned(weights: np.ndarray) -> np.ndarray:
@@ -277,9 +333,7 @@ def emerging_topics(
     docs["week_start"] = weeks_of(docs["occurred_at"])
     docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
-    if kept:
-        docs["words"] = without(docs["words"], settings.stop_words)
-    else:
+    if not kept:  # kept words still hold trends.yaml's stop words: topics_of_week drops them
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     rows = []
     for week in weeks:
