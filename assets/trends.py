@@ -115,13 +115,16 @@ def build(partitions: Partitions) -> list:
         start, end = window_dates(context)
         store = warehouse.get()
         earliest = start - timedelta(weeks=settings.topics.trailing_weeks, days=7)
+        weeks = _mondays(start, end)
         read = words.read_with_words(
             store,
             ["inquiry_id", "occurred_at", "process", "demand_type", "text"],
             in_window("occurred_at", earliest, end),
+            split=False,  # counted from the kept strings: a pair per word costs more than the counting
+            text_where=in_window("occurred_at", weeks[0], end),  # the examples are these weeks' own
         )
         _log_words(context, store, read)
-        found = topics.emerging_topics(read.frame, _mondays(start, end), settings.topics, names)
+        found = topics.emerging_topics(read.frame, weeks, settings.topics, names)
         total = replace_weeks(store, topics.TABLE, found, start, end)
         context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
         return dg.MaterializeResult(

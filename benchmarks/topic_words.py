@@ -1,11 +1,12 @@
 """What keeping each inquiry's words saves emerging_topics: one week, tokenising inside as before,
-then through ``inquiry_words`` with the table empty and full (issue 12, the daily run's cost).
+then through ``inquiry_words`` with the table empty and full, and full read as the asset reads it
+(the kept strings, the week's texts only; issue 12, the daily run's cost).
 
     .venv/bin/python benchmarks/topic_words.py --data /tmp/bench/copy [--week 2026-11-23]
 
 ``--data`` is a folder as ``benchmarks/daily.py --keep`` leaves it (``landing/`` and
 ``daily/onodig.duckdb``); use a copy: its ``inquiry_words`` is dropped and written again. Prints
-seconds for each of the three and how many inquiries were tokenised; the three results must be equal.
+seconds for each of the four and how many inquiries were tokenised; the four results must be equal.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ def main() -> None:
     print(f"tokenising inside: {time.perf_counter() - began:.2f} s, {len(rows):,} inquiries read")
 
     store.execute(f"drop table if exists {words.TABLE}")
-    for label in ("inquiry_words empty", "inquiry_words full"):
+    lean = dict(split=False, text_where=in_window("occurred_at", start, start + timedelta(7)))
+    for label, how in (("inquiry_words empty", {}), ("inquiry_words full", {}), ("full, as the asset reads", lean)):
         began = time.perf_counter()
-        read = words.read_with_words(store, COLUMNS, where)
+        read = words.read_with_words(store, COLUMNS, where, **how)
         reading = time.perf_counter() - began
         found = topics.emerging_topics(read.frame, [start], settings)
         total = time.perf_counter() - began
@@ -53,7 +55,7 @@ def main() -> None:
             f"{read.reused:,} reused; topics {total - reading:.2f} s)"
         )
         pd.testing.assert_frame_equal(found, before)
-    print(f"{len(before)} emerging topic(s), the same all three times")
+    print(f"{len(before)} emerging topic(s), the same all four times")
 
 
 if __name__ == "__main__":

@@ -118,6 +118,13 @@ def without(words: Iterable[Words], stop_words: Iterable[str]) -> list[Words]:
     return [[pair for pair in w if pair[0] not in stop and pair[1] not in stop] for w in words]
 
 
+def paired(lemmas: pd.Series, forms: pd.Series) -> list[Words]:
+    """Words from the kept space-separated lemma and surface-form strings (``words.encode``)."""
+    # plain lists: iterating a pandas string column costs more than the splitting
+    pairs = zip(lemmas.tolist(), forms.tolist(), strict=True)
+    return [list(zip(lemma.split(), form.split(), strict=True)) for lemma, form in pairs]
+
+
 def weeks_of(occurred_at: pd.Series) -> pd.Series:
     """The Monday of each timestamp's ISO week, as a date (``date_trunc('week', ...)`` in the SQL)."""
     stamps = pd.to_datetime(occurred_at)
@@ -128,8 +135,9 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
 
     ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``text``,
-    ``words``) in the week and the trailing weeks, any order; trends.yaml's stop words are dropped
-    from their ``words`` here if they are still there.
+    ``words`` or the kept ``lemmas`` and ``forms`` strings) in the week and the trailing weeks, any
+    order; trends.yaml's stop words are dropped from their words here if they are still there.
+    Only the week's rows need a ``text``: the examples are theirs.
     """
     docs = docs.sort_values("inquiry_id", ignore_index=True)
     first = week - timedelta(weeks=settings.trailing_weeks)
@@ -139,7 +147,11 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     if previous_weeks < settings.min_trailing_weeks or len(current) < 2 * settings.docs_per_topic:
         return []
     window = pd.concat([current, trailing], ignore_index=True)
-    counts = WordCounts.of(window["words"].tolist(), settings.stop_words)
+    strings = "words" not in window.columns
+    if strings:
+        counts = WordCounts.of_strings(window["lemmas"].tolist(), window["forms"].tolist(), settings.stop_words)
+    else:
+        counts = WordCounts.of(window["words"].tolist(), settings.stop_words)
     x_window = counts.tfidf_columns(min_df=2, max_df=0.5)
     if x_window is None:  # no word in two inquiries
         return []
@@ -158,7 +170,11 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # for one week at 200,000 inquiries, the same topics).
     with threadpool_limits(limits=1):
         weights = nmf.fit_transform(x_fit)
-    fitted_words = without(window["words"].iloc[fitted].tolist(), settings.stop_words)
+    if strings:  # only these need their words as pairs
+        fitted_words = paired(window["lemmas"].iloc[fitted], window["forms"].iloc[fitted])
+    else:
+        fitted_words = window["words"].iloc[fitted].tolist()
+    fitted_words = without(fitted_words, settings.stop_words)
     keywords = class_keywords(fitted_words, _assigned(weights), k, settings.match_keywords)
     # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
     # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
@@ -218,12 +234,23 @@ class WordCounts:
         """Counts of ``words`` less the pairs whose lemma or surface form is one of ``stop_words``."""
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         pairs = list(chain.from_iterable(words))
-        rows = np.repeat(np.arange(len(words)), lengths)
-        codes, uniques = pd.factorize(np.array([lemma for lemma, _ in pairs], dtype=object))
+        return cls._counted(lengths, [lemma for lemma, _ in pairs], [surface for _, surface in pairs], stop_words)
+
+    @classmethod
+    def of_strings(cls, lemmas: list[str], forms: list[str], stop_words: Iterable[str] = ()) -> WordCounts:
+        """The same from the kept space-separated strings (``words.read_with_words(split=False)``),
+        without making a pair per word: splitting them all at once is what makes this cheap."""
+        lengths = np.fromiter((s.count(" ") + 1 if s else 0 for s in lemmas), dtype=np.int64, count=len(lemmas))
+        return cls._counted(lengths, " ".join(lemmas).split(), " ".join(forms).split(), stop_words)
+
+    @classmethod
+    def _counted(cls, lengths: np.ndarray, lemmas: list[str], surfaces: list[str], stop_words: Iterable[str]):
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        codes, uniques = pd.factorize(np.array(lemmas, dtype=object))
         stop = {w.lower() for w in stop_words}
-        if stop and len(pairs):  # tested once per distinct word, not per pair
-            surfaces, forms = pd.factorize(np.array([surface for _, surface in pairs], dtype=object))
-            keep = ~_among(uniques, stop)[codes] & ~_among(forms, stop)[surfaces]
+        if stop and len(lemmas):  # tested once per distinct word, not per pair
+            surface_codes, forms = pd.factorize(np.array(surfaces, dtype=object))
+            keep = ~_among(uniques, stop)[codes] & ~_among(forms, stop)[surface_codes]
             rows, codes = rows[keep], codes[keep]
         used = np.unique(codes)  # a lemma only stop pairs had is no column
         names = np.asarray(uniques, dtype=object)[used]
@@ -231,7 +258,7 @@ class WordCounts:
         column = np.empty(len(uniques), dtype=np.int64)
         column[used[order]] = np.arange(len(order))
         matrix = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, column[codes])), shape=(len(words), len(order)), dtype=np.float64
+            (np.ones(len(rows)), (rows, column[codes])), shape=(len(lengths), len(order)), dtype=np.float64
         )
         matrix.sum_duplicates()
         return cls(names[order], matrix)
@@ -319,7 +346,8 @@ def emerging_topics(
     """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
 
     ``inquiries``: ``inquiry_id``, ``occurred_at``, ``process``, ``demand_type`` and masked ``text``
-    of (at least) those weeks and their trailing weeks, and their ``words`` if they were kept
+    of (at least) those weeks and their trailing weeks (the trailing weeks' ``text`` may be missing
+    when they have words), and their ``words`` or ``lemmas`` and ``forms`` if they were kept
     (``words.read_with_words``: built-in stop words dropped; trends.yaml's are dropped here), else
     they are tokenised with ``tokenise``. The false-alarm rate is split over all
     topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
@@ -328,12 +356,12 @@ def emerging_topics(
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
         return _typed(pd.DataFrame(columns=COLUMNS))
-    kept = ["words"] if "words" in inquiries.columns else []
+    kept = next((c for c in (["words"], ["lemmas", "forms"]) if set(c) <= set(inquiries.columns)), [])
     docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text", *kept]].copy()
     docs["week_start"] = weeks_of(docs["occurred_at"])
     docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
-    if not kept:  # kept words still hold trends.yaml's stop words: topics_of_week drops them
+    if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     rows = []
     for week in weeks:

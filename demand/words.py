@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
-from onodig.demand.topics import Tokeniser, Words
+from onodig.demand.topics import Tokeniser, Words, paired
 from onodig.warehouse import Warehouse
 
 TABLE = "inquiry_words"
@@ -65,9 +65,7 @@ def encode(words: list[Words]) -> tuple[list[str], list[str]]:
 
 
 def decode(lemmas: pd.Series, forms: pd.Series) -> list[Words]:
-    # plain lists: iterating a pandas string column costs more than the splitting
-    pairs = zip(lemmas.tolist(), forms.tolist(), strict=True)
-    return [list(zip(lemma.split(), form.split(), strict=True)) for lemma, form in pairs]
+    return paired(lemmas, forms)
 
 
 def read_with_words(
@@ -75,21 +73,30 @@ def read_with_words(
     columns: list[str],
     where: str | None = None,
     tokenise: Callable[[list[str]], list[Words]] | None = None,
+    split: bool = True,
+    text_where: str | None = None,
 ) -> WithWords:
     """The ``inquiries`` rows ``where`` holds (``columns``, which must include ``inquiry_id`` and
     ``text``), ordered by ``inquiry_id``, each with its ``words`` (built-in stop words dropped):
     kept words where the text is unchanged, the others tokenised now and kept.
+
+    ``split=False`` gives the kept ``lemmas`` and ``forms`` strings instead of ``words`` (a list of
+    pairs per inquiry costs more to make than a reader that counts words needs). With
+    ``text_where`` (SQL on ``inquiries``) ``text`` is read only for the rows it holds and those
+    that must be tokenised; it is missing for the others (emerging_topics shows the week's texts only).
 
     ``tokenise`` must drop only the built-in stop words (``Tokeniser()``, the default): what it
     returns is kept for every later reader.
     """
     ensure_table(store)
     current = _literal(tokeniser_version())
-    selected = ", ".join(f"i.{c}" for c in columns)
+    wanted = "i.text" if text_where is None else "case when i.text_wanted or w.lemmas is null then i.text end"
+    selected = ", ".join(f"{wanted} as text" if c == "text" else f"i.{c}" for c in columns)
     frame = store.read(
         f"""
         with i as (
-            select *, md5(coalesce(text, '')) as text_md5 from inquiries {f"where {where}" if where else ""}
+            select *, md5(coalesce(text, '')) as text_md5{f", ({text_where}) as text_wanted" if text_where else ""}
+            from inquiries {f"where {where}" if where else ""}
         )
         select {selected}, i.text_md5, w.lemmas, w.forms
         from i
@@ -108,8 +115,10 @@ def read_with_words(
         new = frame.loc[missing, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
         store.append(TABLE, new[COLUMNS].astype("string"))
     drop_stale(store)
-    words = decode(frame["lemmas"], frame["forms"])
-    out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=words)
+    if split:
+        out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=decode(frame["lemmas"], frame["forms"]))
+    else:
+        out = frame.drop(columns=["text_md5"])
     return WithWords(out, tokenised=int(missing.sum()), reused=int((~missing).sum()))
 
 
