@@ -156,6 +156,7 @@ def to_build(store: Warehouse, staged_count: int) -> ToBuild:
     """Compare the keys of :data:`NOW` with the recorded ones; the ids to rebuild go to :data:`DIRTY`."""
     store.execute(f"drop table if exists {DIRTY}")
     if not store.has_table(TABLE) or not store.has_table("inquiries"):
+        _forget(store)
         return ToBuild(whole=True, changed=staged_count)
     store.execute(
         f"""
@@ -174,12 +175,19 @@ def to_build(store: Warehouse, staged_count: int) -> ToBuild:
     )
     if changed > WHOLE_ABOVE * max(staged_count, 1):
         store.execute(f"drop table if exists {DIRTY}")
+        _forget(store)
         return ToBuild(whole=True, changed=changed, gone=gone)
     store.execute(
         f"insert into {DIRTY} select r.inquiry_id from {TABLE} as r "
         f"left join {NOW} as n on n.inquiry_id = r.inquiry_id where n.inquiry_id is null"
     )
     return ToBuild(whole=False, changed=changed, gone=gone)
+
+
+def _forget(store: Warehouse) -> None:
+    """Before the table is written whole: a run that stops half-way must not leave keys behind that
+    claim rows the table no longer holds, so the next run builds it whole too."""
+    store.execute(f"drop table if exists {TABLE}")
 
 
 def record(store: Warehouse) -> None:

@@ -5,8 +5,8 @@ new and re-delivered rows, a new correction or audit label, a submission whose p
 whose previous case's decisions changed; the rest of the table stays as it is. When every
 inquiry must be built (the first run, a new model version, another process map), the table is
 written whole, contacts 100,000 at a time so memory stays bounded, submissions at once (a
-re-submission needs the citizen's earlier ones). What is built is validated as it is written, so a bad chunk is
-named without reading the table back. Only rows the model has not labelled yet under this model
+re-submission needs the citizen's earlier ones). What is built is validated as it is written,
+so a bad chunk is named without reading the table back. Only rows the model has not labelled yet under this model
 version are classified; the others reuse the prediction kept in ``inquiry_predictions``
 (:mod:`onodig.demand.predictions`).
 """
@@ -137,13 +137,11 @@ def write_inquiries(
         )
         rows = pd.concat([changed, frame], ignore_index=True)
         written.failed.update(validate(TABLE, rows, unique=False).failed)
-        made = work.take()
-        made = made[made["inquiry_id"].isin(dirty)] if made is not None else None
         store.swap_rows(
             TABLE,
             f"inquiry_id in ({plan.ids})",
             {TABLE: rows},
-            {predictions.TABLE: predictions.frame(made, model_version)},
+            {predictions.TABLE: predictions.frame(work.take(), model_version)},  # every label made is worth keeping
         )
         written.summary = InquirySummary.from_counts(counted(store.read))
         # the model's labels in the table that were not made now were kept from earlier runs (a rule's

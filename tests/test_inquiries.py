@@ -269,6 +269,14 @@ def test_a_contact_gone_from_the_staged_rows_leaves_and_a_new_process_map_rebuil
     (tmp_path / "processes.yaml").write_text(
         "processes:\n  kultur:\n    name: Kultur\n    queues: [Bibliotek]\n", encoding="utf-8"
     )
+
+    def stops_half_way(texts):
+        raise RuntimeError("the worker was killed")
+
+    store.execute("update landed_contacts set row_hash = 'changed'")  # every contact's input changed
+    with pytest.raises(RuntimeError):
+        write_inquiries(store, ProcessMap.default(), stops_half_way, 0.6, 14)
+    assert not store.has_table("inquiry_inputs")  # no keys that claim rows a half-written table may lack
     remapped = write_inquiries(store, ProcessMap.for_landing(tmp_path), fake_predict, 0.6, 14)
     assert remapped.rebuilt_whole
     assert set(store.read("select distinct process from inquiries where source = 'contacts'")["process"]) <= {
