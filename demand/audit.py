@@ -58,10 +58,6 @@ def audit_queue(store: Warehouse, per_week: int, salt: int | str = 0) -> pd.Data
                 inquiry_id,
                 process,
                 {week} as week_start,
-                channel,
-                text,
-                demand_type,
-                confidence,
                 label_origin,
                 md5(concat('{salt}:', inquiry_id)) as draw
             from inquiries
@@ -77,11 +73,18 @@ def audit_queue(store: Warehouse, per_week: int, salt: int | str = 0) -> pd.Data
                     partition by process, week_start
                 ) as audited
             from eligible
+        ),
+        -- ranked by id alone: the texts of the few drawn are joined after, not sorted with every row
+        chosen as (
+            select inquiry_id, week_start, process, position
+            from ranked
+            where label_origin = 'model' and position <= {int(per_week)} - audited
         )
-        select inquiry_id, week_start, process, channel, text, demand_type as model_type, confidence
-        from ranked
-        where label_origin = 'model' and position <= {int(per_week)} - audited
-        order by week_start, process, position
+        select chosen.inquiry_id, chosen.week_start, chosen.process, inquiries.channel, inquiries.text,
+            inquiries.demand_type as model_type, inquiries.confidence
+        from chosen
+        inner join inquiries on inquiries.inquiry_id = chosen.inquiry_id
+        order by chosen.week_start, chosen.process, chosen.position
         """
     )
 
