@@ -59,6 +59,9 @@ def ensure_table(store: Warehouse) -> None:
     store.create_like(TABLE, pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}))
 
 
+TOKENISE_ROWS = 50_000  # texts tokenised and kept at a time
+
+
 def encode(words: list[Words]) -> tuple[list[str], list[str]]:
     """Lemmas and surface forms as two space-separated strings per inquiry (neither holds a space)."""
     return [" ".join(lemma for lemma, _ in w) for w in words], [" ".join(form for _, form in w) for w in words]
@@ -109,11 +112,16 @@ def read_with_words(
     frame = frame.drop_duplicates("inquiry_id", ignore_index=True)
     missing = frame["lemmas"].isna().to_numpy()
     if missing.any():
-        made = (tokenise or Tokeniser())(frame.loc[missing, "text"].fillna("").tolist())
-        lemmas, forms = encode(made)
-        frame.loc[missing, "lemmas"], frame.loc[missing, "forms"] = lemmas, forms
-        new = frame.loc[missing, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
-        store.append(TABLE, new[COLUMNS].astype("string"))
+        tokeniser = tokenise or Tokeniser()
+        rows = frame.index[missing]
+        # a chunk at a time: a first run tokenises every inquiry, and a list of word pairs per text
+        # for a million texts at once is gigabytes; the kept strings are a fraction of that
+        for first in range(0, len(rows), TOKENISE_ROWS):
+            chunk = rows[first : first + TOKENISE_ROWS]
+            lemmas, forms = encode(tokeniser(frame.loc[chunk, "text"].fillna("").tolist()))
+            frame.loc[chunk, "lemmas"], frame.loc[chunk, "forms"] = lemmas, forms
+            new = frame.loc[chunk, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
+            store.append(TABLE, new[COLUMNS].astype("string"))
     drop_stale(store)
     if split:
         out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=decode(frame["lemmas"], frame["forms"]))

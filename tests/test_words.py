@@ -163,3 +163,23 @@ def test_inquiry_topics_tokenises_on_its_first_run_only_and_shows_the_kept_words
     assert tokenised == [len(texts), 0]
     store = WarehouseResource(url=url).get()
     assert sorted(store.read("select inquiry_id from inquiry_topics")["inquiry_id"]) == ["a", "d"]
+
+
+def test_a_first_read_tokenises_a_chunk_at_a_time_and_keeps_the_same_words(warehouse, tokeniser, monkeypatch, tmp_path):
+    from onodig.warehouse import Warehouse
+
+    given(warehouse, TEXTS)
+    whole = words.read_with_words(warehouse, COLUMNS, tokenise=tokeniser).frame
+    chunked_store = Warehouse(f"duckdb:///{tmp_path / 'chunked.duckdb'}")
+    given(chunked_store, TEXTS)
+    calls = []
+
+    def one_text_at_a_time(texts):
+        calls.append(len(texts))
+        return tokeniser(texts)
+
+    monkeypatch.setattr(words, "TOKENISE_ROWS", 1)  # three texts: three chunks, each kept as it is made
+    chunked = words.read_with_words(chunked_store, COLUMNS, tokenise=one_text_at_a_time)
+    assert calls == [1, 1, 1] and chunked.tokenised == 3
+    pd.testing.assert_frame_equal(chunked.frame, whole)
+    assert kept(chunked_store).drop(columns=["tokeniser"]).equals(kept(warehouse).drop(columns=["tokeniser"]))
