@@ -23,6 +23,7 @@ import pandas as pd
 from onodig.demand import inquiries as inquiry_rules
 from onodig.demand.processes import ProcessMap
 from onodig.warehouse import Warehouse
+from onodig.warehouse.store import literal
 
 TABLE = "inquiry_inputs"
 NOW = "_onodig_inquiry_inputs_now"  # scratch tables, dropped by every run
@@ -30,10 +31,6 @@ DIRTY = "_onodig_inquiries_to_build"
 _LABELS = {"corrections": "_onodig_correction_labels", "audits": "_onodig_audit_labels"}
 # a run that would rebuild more than this share of the inquiries rebuilds the table whole instead
 WHOLE_ABOVE = 0.5
-
-
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def every_row_key(processes: ProcessMap, review_threshold: float, model_version: str, window_days: int) -> str:
@@ -76,7 +73,7 @@ def now(
         left join {_LABELS["audits"]} as a on a.inquiry_id = keyed.inquiry_id
     """
     key = (
-        f"md5({_literal(every_row)} || '|' || keyed.own || '|' || coalesce(c.demand_type, '') "
+        f"md5({literal(every_row)} || '|' || keyed.own || '|' || coalesce(c.demand_type, '') "
         "|| '|' || coalesce(a.demand_type, ''))"
     )
     store.execute(

@@ -17,13 +17,10 @@ from __future__ import annotations
 import pandas as pd
 
 from onodig.warehouse import Warehouse
+from onodig.warehouse.store import literal
 
 TABLE = "inquiry_predictions"
 COLUMNS = ["inquiry_id", "row_hash", "model_version", "demand_type", "confidence", "second_type"]
-
-
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def ensure_table(store: Warehouse) -> None:
@@ -44,7 +41,7 @@ def staged_with_predictions(
         left join {TABLE} as p
             on p.inquiry_id = '{source}:' || cast(s.{id_column} as varchar)
             and p.row_hash = s.row_hash
-            and p.model_version = {_literal(model_version)}
+            and p.model_version = {literal(model_version)}
         {where}
         order by s.{id_column}
     """
@@ -66,4 +63,4 @@ def keep(store: Warehouse, made: pd.DataFrame | None, model_version: str) -> int
 
 def drop_other_versions(store: Warehouse, model_version: str) -> None:
     """Only the model in use's predictions are worth keeping."""
-    store.execute(f"delete from {TABLE} where model_version <> {_literal(model_version)}")
+    store.execute(f"delete from {TABLE} where model_version <> {literal(model_version)}")

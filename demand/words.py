@@ -23,9 +23,11 @@ import pandas as pd
 
 from onodig.demand.topics import Tokeniser, Words, paired
 from onodig.warehouse import Warehouse
+from onodig.warehouse.store import literal
 
 TABLE = "inquiry_words"
 COLUMNS = ["inquiry_id", "text_md5", "tokeniser", "lemmas", "forms"]
+TOKENISE_ROWS = 50_000  # texts tokenised and kept at a time
 WORDS_FORMAT = "1"  # raise when the Tokeniser's rules change: every text is tokenised again, once
 
 
@@ -50,25 +52,14 @@ def tokeniser_version() -> str:
     return f"words {WORDS_FORMAT}, spacy {_installed('spacy')}, spacy-lookups-data {_installed('spacy-lookups-data')}"
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def ensure_table(store: Warehouse) -> None:
     """An empty ``inquiry_words`` unless it is there already."""
     store.create_like(TABLE, pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}))
 
 
-TOKENISE_ROWS = 50_000  # texts tokenised and kept at a time
-
-
 def encode(words: list[Words]) -> tuple[list[str], list[str]]:
     """Lemmas and surface forms as two space-separated strings per inquiry (neither holds a space)."""
     return [" ".join(lemma for lemma, _ in w) for w in words], [" ".join(form for _, form in w) for w in words]
-
-
-def decode(lemmas: pd.Series, forms: pd.Series) -> list[Words]:
-    return paired(lemmas, forms)
 
 
 def read_with_words(
@@ -92,7 +83,7 @@ def read_with_words(
     returns is kept for every later reader.
     """
     ensure_table(store)
-    current = _literal(tokeniser_version())
+    current = literal(tokeniser_version())
     wanted = "i.text" if text_where is None else "case when i.text_wanted or w.lemmas is null then i.text end"
     selected = ", ".join(f"{wanted} as text" if c == "text" else f"i.{c}" for c in columns)
     frame = store.read(
@@ -124,7 +115,7 @@ def read_with_words(
             store.append(TABLE, new[COLUMNS].astype("string"))
     drop_stale(store)
     if split:
-        out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=decode(frame["lemmas"], frame["forms"]))
+        out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=paired(frame["lemmas"], frame["forms"]))
     else:
         out = frame.drop(columns=["text_md5"])
     return WithWords(out, tokenised=int(missing.sum()), reused=int((~missing).sum()))
@@ -135,7 +126,7 @@ def drop_stale(store: Warehouse) -> None:
     store.execute(
         f"""
         delete from {TABLE}
-        where tokeniser <> {_literal(tokeniser_version())}
+        where tokeniser <> {literal(tokeniser_version())}
             or not exists (
                 select 1 from inquiries as i
                 where i.inquiry_id = {TABLE}.inquiry_id and md5(coalesce(i.text, '')) = {TABLE}.text_md5

@@ -172,9 +172,7 @@ def run_in_order(
     done.classified = int(classified[-1]) if classified else None
     done.rebuilt = int(rebuilt[-1]) if rebuilt else None
     done.rebuilt_whole = bool(linked.metadata(INQUIRIES_KEY, "rebuilt_whole")[-1:] == [True])
-    stale = fingerprints.stale_weeks(store)
-    report_week = latest_covered_week(export_coverage(store, today)) if stale or data_weeks(store) else None
-    publishing = plan.publish_stale(stale, data_weeks(store), report_week)
+    stale, publishing = publish_plan(store, today)
     if not publishing:
         log("no inquiries: no weeks to publish")
     elif not stale:
@@ -184,6 +182,14 @@ def run_in_order(
             break
         done.weeks.extend(w for w in stale if publish.window.first <= w <= publish.window.last)
     return RunsInOrder(results)
+
+
+def publish_plan(store: Warehouse, today: date) -> tuple[list[date], list[PlannedRun]]:
+    """The weeks whose marts are stale and the publish runs for them (and the reports of the week
+    they are for), as ``onodig run`` and the sensor after ``classify_and_link`` both launch them."""
+    stale, weeks = fingerprints.stale_weeks(store), data_weeks(store)
+    report_week = latest_covered_week(export_coverage(store, today)) if stale or weeks else None
+    return stale, plan.publish_stale(stale, weeks, report_week)
 
 
 def asset_selection(run: PlannedRun) -> list[dg.AssetKey] | None:

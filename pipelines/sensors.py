@@ -20,15 +20,14 @@ from onodig.assets.resources import (
     WarehouseResource,
 )
 from onodig.ingestion.contract import SOURCES
-from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
+from onodig.ingestion.coverage import stockholm_today
 from onodig.ingestion.days import observed_days
 from onodig.ingestion.files import file_name, landing_files, other_files
 from onodig.pipelines import plan
-from onodig.pipelines.orchestration import asset_selection, data_weeks
+from onodig.pipelines.orchestration import asset_selection, publish_plan
 from onodig.pipelines.plan import INGEST_JOB, LINK_JOB, PUBLISH_JOB, PlannedRun
 from onodig.reports.alerts_section import ALERTS, alert_mail
 from onodig.reports.mail import ReportNotSent, send_text
-from onodig.warehouse import fingerprints
 
 LANDING_SENSOR = "new_landing_files"
 LINK_SENSOR = "classify_after_ingest"
@@ -105,9 +104,7 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
     )
     def publish_after_classify(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
         with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
-            stale, weeks = fingerprints.stale_weeks(store), data_weeks(store)
-            report_week = latest_covered_week(export_coverage(store, stockholm_today())) if weeks else None
-        runs = plan.publish_stale(stale, weeks, report_week)
+            _stale, runs = publish_plan(store, stockholm_today())
         if not runs:
             return dg.SkipReason("no weeks with inquiries to publish")
         after = context.dagster_run.run_id

@@ -28,6 +28,11 @@ def in_window(column: str, start: date, end: date) -> str:
     return f"{column} >= timestamp '{start.isoformat()} 00:00:00' and {column} < timestamp '{end.isoformat()} 00:00:00'"
 
 
+def literal(value: str) -> str:
+    """A string as an SQL literal (quotes doubled), the same in DuckDB and PostgreSQL."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
