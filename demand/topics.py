@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer,
 from spacy.lang.sv.stop_words import STOP_WORDS
 from threadpoolctl import threadpool_limits
 
-from onodig.classifiers.text import capped, make_nlp
+from onodig.classifiers.text import capped, lemma_lookup, make_nlp
 from onodig.demand.topic_names import TopicNames
 from onodig.demand.trend_settings import TopicSettings
 from onodig.privacy import mask_text
@@ -80,8 +80,8 @@ class Tokeniser:
     """Content words of masked texts: lemmas to cluster on, with the surface forms to show."""
 
     def __init__(self, stop_words: Iterable[str] = ()):
-        self.nlp = make_nlp(use_lemmas=True)
-        self.table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self.nlp = make_nlp()
+        self.table = lemma_lookup()
         # inquiries come in English too: its stop words are no topic either
         self.stop = set(STOP_WORDS) | set(ENGLISH_STOP_WORDS) | {w.lower() for w in stop_words}
 
