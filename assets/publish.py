@@ -19,9 +19,11 @@ from onodig.reports.charts import share_chart
 from onodig.reports.evidence import REPEATS
 from onodig.reports.publish import AUDIT, DELIVERIES, MARTS, audit_in_use, overall_weekly, publish_reports
 from onodig.reports.render import audit_note
+from onodig.reports.report_inputs import TABLE as REPORT_INPUTS
 
 REPORTS_KEY = dg.AssetKey(["reports", "process_reports"])
 DELIVERIES_KEY = dg.AssetKey(["reports", DELIVERIES])
+REPORT_INPUTS_KEY = dg.AssetKey(["reports", REPORT_INPUTS])
 DESCRIPTION = (
     "The process owner's weekly report, one per process and week: the avoidable share over 12 weeks with its "
     "interval, the mix by demand type, the top root causes with their levers, the hours and FTE avoidable demand "
@@ -85,6 +87,7 @@ def publish_weeks(
     reported = overall[pd.to_datetime(overall["week_start"]).dt.date <= latest]
     metadata = {
         "reports": dg.MetadataValue.int(len(written)),
+        "reports_kept": dg.MetadataValue.int(done.kept),  # their inputs unchanged: not drawn again
         "week_start": str(latest),
         "emailed_week": str(done.week_start or "none: no week the exports cover"),
         "weeks_written": ", ".join(str(week) for week in done.weeks) or "none",
@@ -102,7 +105,7 @@ def publish_weeks(
         "avoidable_share": dg.MetadataValue.float(round(float(reported["avoidable_share"].iloc[-1]), 4)),
         "classifier_accuracy": audit_note(audit_in_use(warehouse.get()), "en"),
     }
-    for event in written_beside(warehouse.get(), {DELIVERIES_KEY: DELIVERIES}):
+    for event in written_beside(warehouse.get(), {DELIVERIES_KEY: DELIVERIES, REPORT_INPUTS_KEY: REPORT_INPUTS}):
         context.log_event(event)
     this_week = weekly[pd.to_datetime(weekly["week_start"]).dt.date == latest]
     for row in this_week.itertuples():
@@ -121,4 +124,15 @@ def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
         "(sent, or revised for the one reviderad report after it) and the share with its interval as sent, so that "
         "a report already sent is not sent again and a late change is sent once, only beyond that interval.",
     )
-    return [build_reports_asset(partitions.weeks), deliveries]
+    inputs = dg.AssetSpec(
+        REPORT_INPUTS_KEY,
+        deps=[REPORTS_KEY],
+        group_name="reports",
+        kinds={"table"},
+        owners=["team:kundcenter"],
+        description="What each report in the outbox was written from: process, week, an MD5 over its inputs "
+        "(marts, evidence, trends, audit, coverage, deliveries, recipients, the reports code) and the outcome it "
+        "was written with, so that a run draws again only the reports whose inputs changed, and any whose e-mail "
+        "was due.",
+    )
+    return [build_reports_asset(partitions.weeks), deliveries, inputs]

@@ -3,7 +3,8 @@
 :func:`publish_reports` is the whole step, from the marts in the warehouse to files in the outbox
 and e-mails to the owners; the asset only turns what it returns into metadata. Every week goes to
 the outbox; only the newest week the exports cover is e-mailed, once, and a sent week once more
-when a late file moves it beyond its interval (:func:`decide`).
+when a late file moves it beyond its interval (:func:`decide`). A report whose inputs are those it
+was last written from is left as it is in the outbox (:mod:`reports.report_inputs`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from onodig.reports.alerts_section import Trends
 from onodig.reports.evidence import read_evidence
 from onodig.reports.mail import ReportNotSent, SmtpSettings, default_subject, send_report
 from onodig.reports.render import Report, build_report, with_banner
+from onodig.reports.report_inputs import code_digest, input_hash, keep, read_kept
 from onodig.reports.status import REVISED, Banner, preliminary_banner, revised_banner
 from onodig.reports.texts import text
 from onodig.warehouse import Warehouse
@@ -71,8 +73,13 @@ def report_paths(outbox: Path, report: Report) -> tuple[Path, Path]:
     paths are checked here as well, so that no key (``../..``, ``/etc/x``, ``a/b``) ever writes
     outside the week's folder.
     """
-    folder = (outbox / f"{report.week_start:%G-W%V}").resolve()
-    process = str(report.process)
+    return paths_for(outbox, report.process, report.week_start)
+
+
+def paths_for(outbox: Path, process: str, week: date) -> tuple[Path, Path]:
+    """:func:`report_paths` of ``process``'s report for ``week``, before it is built."""
+    folder = (outbox / f"{week:%G-W%V}").resolve()
+    process = str(process)
     paths = (folder / f"{process}.html", folder / f"{process}.csv")
     for path in paths:
         if path.resolve().parent != folder or not PROCESS_KEY.match(process):
@@ -224,9 +231,15 @@ class Publication:
     revised: list[str] = field(default_factory=list)  # "process week" of each reviderad report sent
     failed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    kept: int = 0  # reports whose inputs are those they were last written from: not drawn again
     changed_within_interval: int = 0  # sent weeks whose new figures stay in the outbox
     preliminary: list[date] = field(default_factory=list)
     missing: tuple[str, ...] = ()  # landing sources not delivered yet
+
+
+def _up_to(mart: pd.DataFrame, process: str, week: date) -> pd.DataFrame:
+    """``process``'s rows of ``mart`` for ``week`` and the weeks before it."""
+    return mart[(mart["process"] == process) & (pd.to_datetime(mart["week_start"]).dt.date <= week)]
 
 
 def publish_reports(
@@ -257,35 +270,76 @@ def publish_reports(
     audit = audit_in_use(store)
     names = sorted(weekly["process"].unique())
     trends = Trends.read(store)
-    sent = []
+    sent, written, code = [], [], code_digest()
+    kept = read_kept(store, mondays)
     for week in mondays:
         covered = week_coverage(coverage, week)
         if not covered.covered:
             done.preliminary.append(week)
         evidence = read_evidence(store, week)
         for process in names:
+            recipients = processes.owners.get(process, [])
+            emails = smtp is not None and bool(recipients)
+            delivered = deliveries[(deliveries["process"] == process) & (deliveries["week_start"] == week)]
+            due = emails and week == report_week and delivered.empty  # its first e-mail: never kept
+            inputs = {
+                "process": process,
+                "name": processes.names.get(process, process),
+                # a week's report shows that week and the ones before: a later week changes none of it
+                "weekly": _up_to(weekly, process, week),
+                "causes": _up_to(causes, process, week),
+                "capacity": _up_to(capacity, process, week),
+                "week": week,
+                "language": language,
+                "missing": done.missing,
+                "audit": audit,
+                "evidence": evidence.for_process(process) | {"repeats": _up_to(evidence.repeats, process, week)},
+                "sections": (trends.section(process, week, language),),
+                "coverage": covered,
+                "deliveries": delivered,
+                "recipients": list(recipients),
+                "emails": emails,
+            }
+            key = input_hash(code, **inputs)
+            html_path, csv_path = paths_for(outbox, process, week)
+            before = kept.get((process, week))
+            files = (html_path, csv_path, html_path.with_suffix(".xlsx"))
+            unchanged = before is not None and before.input_hash == key and before.outcome != SEND
+            if unchanged and not due and all(f.is_file() for f in files):
+                done.written.append(html_path)
+                done.kept += 1
+                done.unchanged += emails and before.outcome == UNCHANGED
+                done.changed_within_interval += emails and before.outcome == KEPT_BACK
+                continue
             built = build_report(
                 process,
-                processes.names.get(process, process),
-                weekly[weekly["process"] == process],
-                causes[causes["process"] == process],
-                capacity[capacity["process"] == process],
+                inputs["name"],
+                inputs["weekly"],
+                inputs["causes"],
+                inputs["capacity"],
                 week_start=week,
                 language=language,
                 missing_exports=done.missing,
                 audit=audit,
-                **evidence.for_process(process),
-                sections=(trends.section(process, week, language),),
+                **inputs["evidence"],
+                sections=inputs["sections"],
             )
             decision, report = decide(deliveries, process, week, covered, report_week, language, built)
-            html_path, csv_path = report_paths(outbox, report)
             html_path.parent.mkdir(parents=True, exist_ok=True)
             html_path.write_text(report.html, encoding="utf-8")
             csv_path.write_text(report.csv, encoding="utf-8")
             html_path.with_suffix(".xlsx").write_bytes(report.xlsx)
             done.written.append(html_path)
-            recipients = processes.owners.get(process, [])
-            if smtp is None or not recipients:
+            # an e-mail due is never kept: were its send to fail, the next run tries again
+            written.append(
+                {
+                    "process": process,
+                    "week_start": str(week),
+                    "input_hash": key,
+                    "outcome": decision.outcome if emails else ARCHIVE,
+                }
+            )
+            if not emails:
                 continue
             done.unchanged += decision.outcome == UNCHANGED
             done.changed_within_interval += decision.outcome == KEPT_BACK
@@ -316,4 +370,5 @@ def publish_reports(
             )
     if sent:
         store.append(DELIVERIES, pd.DataFrame(sent))
+    keep(store, written)  # after the deliveries: a run stopped between them writes its reports again
     return done

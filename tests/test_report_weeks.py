@@ -237,6 +237,45 @@ def test_a_late_file_beyond_the_interval_sends_one_revised_report_once(published
     assert statuses == ["sent", "revised"]
 
 
+def test_a_report_whose_inputs_did_not_change_is_not_drawn_again_until_one_does(published):
+    store, inbox, outbox, publish = published
+    publish()
+    publish()  # the sent week's deliveries changed: it is written once more, found unchanged
+    pages = {p: p.stat().st_mtime_ns for p in outbox.glob("*/bygglov.*")}
+    again = publish()
+    assert again.kept == 4 and len(again.written) == 4 and again.unchanged == 1 and again.sent == []
+    assert {p: p.stat().st_mtime_ns for p in outbox.glob("*/bygglov.*")} == pages
+    kept = store.read("select * from report_inputs where process = 'bygglov' order by week_start")
+    assert kept["week_start"].tolist() == [str(w) for w in (W39, W40, W41, W42)]
+    assert kept["input_hash"].str.fullmatch(r"[0-9a-f]{32}").all()  # a digest: no text, no address
+
+    move_week_41(store, 0.415, 0.385, 0.445)  # week 41 changes, within its interval
+    moved = publish()  # week 41's report and week 42's, whose trend shows week 41; not the weeks before
+    assert moved.kept == 2 and moved.changed_within_interval == 1 and len(inbox.messages) == 1
+    assert "42 %" in visible((outbox / "2026-W41" / "bygglov.html").read_text("utf-8"))
+    (outbox / "2026-W39" / "bygglov.xlsx").unlink()  # a file gone from the outbox is written again
+    assert publish().kept == 3 and (outbox / "2026-W39" / "bygglov.xlsx").is_file()
+
+
+def test_a_report_whose_mail_failed_is_built_and_sent_again_next_run(tmp_path, smtp):
+    from onodig.reports import SmtpSettings
+
+    settings, inbox = smtp
+    store = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    four_weeks(store)
+    staged(store, contacts_last=SUNDAY_41, eservice_last=SUNDAY_41 + timedelta(days=2))
+    processes = ProcessMap.default()
+    processes.owners["bygglov"] = OWNERS
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), sender="onodig@kommun.example", timeout=2)
+    today = W42 + timedelta(days=9)
+    failed = publish_reports(store, processes, tmp_path / "outbox", "sv", down, today=today)
+    assert failed.failed == ["bygglov"] and failed.sent == []
+    again = publish_reports(store, processes, tmp_path / "outbox", "sv", down, today=today)
+    assert again.failed == ["bygglov"] and again.kept == 3  # every week but the one whose mail is due
+    sent = publish_reports(store, processes, tmp_path / "outbox", "sv", settings, today=today)
+    assert sent.sent == ["bygglov"] and len(inbox.messages) == 1
+
+
 def test_todays_rows_do_not_make_the_week_in_progress_a_report(tmp_path, smtp):
     settings, inbox = smtp
     store = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
