@@ -113,24 +113,28 @@ def publish_weeks(
     return dg.MaterializeResult(metadata=metadata)
 
 
-def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
-    deliveries = dg.AssetSpec(
-        DELIVERIES_KEY,
+def _written_beside(key: dg.AssetKey, description: str) -> dg.AssetSpec:
+    """A table ``process_reports`` writes beside the outbox."""
+    return dg.AssetSpec(
+        key,
         deps=[REPORTS_KEY],
         group_name="reports",
         kinds={"table"},
         owners=["team:kundcenter"],
-        description="Every weekly report e-mailed: process, week, content hash, number of recipients, status "
+        description=description,
+    )
+
+
+def build(partitions: Partitions) -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    deliveries = _written_beside(
+        DELIVERIES_KEY,
+        "Every weekly report e-mailed: process, week, content hash, number of recipients, status "
         "(sent, or revised for the one reviderad report after it) and the share with its interval as sent, so that "
         "a report already sent is not sent again and a late change is sent once, only beyond that interval.",
     )
-    inputs = dg.AssetSpec(
+    inputs = _written_beside(
         REPORT_INPUTS_KEY,
-        deps=[REPORTS_KEY],
-        group_name="reports",
-        kinds={"table"},
-        owners=["team:kundcenter"],
-        description="What each report in the outbox was written from: process, week, an MD5 over its inputs "
+        "What each report in the outbox was written from: process, week, an MD5 over its inputs "
         "(marts, evidence, trends, audit, coverage, deliveries, recipients, the reports code) and the outcome it "
         "was written with, so that a run draws again only the reports whose inputs changed, and any whose e-mail "
         "was due.",

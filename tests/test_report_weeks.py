@@ -171,14 +171,20 @@ def move_week_41(store: Warehouse, share: float, low: float, high: float) -> Non
     )
 
 
-@pytest.fixture
-def published(tmp_path, smtp):
-    settings, inbox = smtp
+def covered_to_week_41(tmp_path) -> tuple[Warehouse, ProcessMap]:
+    """Four weeks of bygglov whose exports cover week 41, with its owner."""
     store = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
     four_weeks(store)
     staged(store, contacts_last=SUNDAY_41, eservice_last=SUNDAY_41 + timedelta(days=2))
     processes = ProcessMap.default()
     processes.owners["bygglov"] = OWNERS
+    return store, processes
+
+
+@pytest.fixture
+def published(tmp_path, smtp):
+    settings, inbox = smtp
+    store, processes = covered_to_week_41(tmp_path)
     outbox = tmp_path / "outbox"
     today = W42 + timedelta(days=9)
 
@@ -261,11 +267,7 @@ def test_a_report_whose_mail_failed_is_built_and_sent_again_next_run(tmp_path, s
     from onodig.reports import SmtpSettings
 
     settings, inbox = smtp
-    store = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    four_weeks(store)
-    staged(store, contacts_last=SUNDAY_41, eservice_last=SUNDAY_41 + timedelta(days=2))
-    processes = ProcessMap.default()
-    processes.owners["bygglov"] = OWNERS
+    store, processes = covered_to_week_41(tmp_path)
     down = SmtpSettings(host="127.0.0.1", port=free_port(), sender="onodig@kommun.example", timeout=2)
     today = W42 + timedelta(days=9)
     failed = publish_reports(store, processes, tmp_path / "outbox", "sv", down, today=today)
