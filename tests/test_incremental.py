@@ -29,8 +29,8 @@ TODAY = date(2026, 11, 27)
 LAST_DAYS = ("20260919", "20260920")  # the generated three weeks end on Sunday 2026-09-20
 LATE_CASES = "cases_20260902"  # a Wednesday of the first week: its case events arrive after the daily run
 # Tables that say how the warehouse got here rather than what it holds: a fresh run has another history.
-# what happened when: report_inputs records what each outbox page was written from, and a week not
-# published again keeps the page (its audit note, say) it was written with
+# report_inputs is one: it records what each outbox page was written from, and a week not published
+# again keeps the page (its audit note, say) it was written with.
 RUN_HISTORY = {"ingest_manifest", "ingest_windows", "label_changes", "report_deliveries", "report_inputs"}
 WEEKLY_INPUTS = ("int_inquiries", "int_root_causes")  # the per-week rows the weekly marts are built from
 
