@@ -62,8 +62,11 @@ def main() -> None:
     parser.add_argument("--generate-only", action="store_true", help="with --keep: generate the folders, run nothing")
     args = parser.parse_args()
     sizes = args.n or list(SIZES)
-    print("| history inquiries | day's contacts | history run s | daily run s | full run s | daily / full |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| history inquiries | day's contacts | history run s | history peak MB | daily run s | full run s "
+        "| daily / full |"
+    )
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         for n in sizes:
@@ -81,12 +84,12 @@ def main() -> None:
             counts = json.loads((root / "counts.json").read_text())
             day = pd.read_csv(root / "day.csv", sep=";", dtype=str, keep_default_na=False)
             if args.generate_only:
-                print(f"| {counts['inquiries']:,} | {len(day):,} | generated in {root} | | | |", flush=True)
+                print(f"| {counts['inquiries']:,} | {len(day):,} | generated in {root} | | | | |", flush=True)
                 continue
-            history_s = float("nan")
+            history_s, history_mb = float("nan"), float("nan")
             if not (generated and (root / "history" / "onodig.duckdb").is_file()):
                 shutil.rmtree(root / "history", ignore_errors=True)
-                history_s, _ = run(root / "landing", root / "history")
+                history_s, history_mb = run(root / "landing", root / "history")
             day.to_csv(root / "landing" / "contacts" / name, sep=";", index=False)
             try:
                 shutil.rmtree(root / "daily", ignore_errors=True)
@@ -99,7 +102,7 @@ def main() -> None:
             finally:
                 (root / "landing" / "contacts" / name).unlink()  # the history's landing folder, as it was run
             print(
-                f"| {counts['inquiries']:,} | {len(day):,} | {history_s:.1f} | {daily_s:.1f} | {full_s:.1f} "
+                f"| {counts['inquiries']:,} | {len(day):,} | {history_s:.1f} | {history_mb:,.0f} | {daily_s:.1f} | {full_s:.1f} "
                 f"| {daily_s / full_s:.3f} |",
                 flush=True,
             )

@@ -71,6 +71,7 @@ DTYPES = {
 }
 NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
 EXAMPLE_CHARS = 240
+COUNT_ROWS = 100_000  # inquiries whose words are split and counted at a time
 _SPACE = re.compile(r"\s+")
 
 Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
@@ -131,13 +132,17 @@ def weeks_of(occurred_at: pd.Series) -> pd.Series:
     return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
 
 
-def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> list[TopicCandidate]:
+def topics_of_week(
+    docs: pd.DataFrame, week: date, settings: TopicSettings, counts: WordCounts | None = None
+) -> list[TopicCandidate]:
     """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
 
     ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``text``,
     ``words`` or the kept ``lemmas`` and ``forms`` strings) in the week and the trailing weeks, any
     order; trends.yaml's stop words are dropped from their words here if they are still there.
-    Only the week's rows need a ``text``: the examples are theirs.
+    Only the week's rows need a ``text``: the examples are theirs. ``counts``, when given, are
+    every doc's words counted once (``counted``), found by the docs' ``count_row``: a run over
+    many weeks then splits and counts each inquiry once rather than once per window it is in.
     """
     docs = docs.sort_values("inquiry_id", ignore_index=True)
     first = week - timedelta(weeks=settings.trailing_weeks)
@@ -148,10 +153,7 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
         return []
     window = pd.concat([current, trailing], ignore_index=True)
     strings = "words" not in window.columns
-    if strings:
-        counts = WordCounts.of_strings(window["lemmas"].tolist(), window["forms"].tolist(), settings.stop_words)
-    else:
-        counts = WordCounts.of(window["words"].tolist(), settings.stop_words)
+    counts = counted(window, settings) if counts is None else counts.rows(window["count_row"].to_numpy())
     x_window = counts.tfidf_columns(min_df=2, max_df=0.5)
     if x_window is None:  # no word in two inquiries
         return []
@@ -159,9 +161,16 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # Topics are fitted on the week and as many inquiries of the weeks before, drawn evenly: a topic
     # cut to fit the week alone would look bigger in it than before (the winner's curse), one fitted
     # on all earlier weeks would drown a reason that is new this week.
-    sample = trailing.sample(n=min(len(current), len(trailing)), random_state=settings.random_state)
+    # A week of more than max_fit_inquiries is fitted on that many of its inquiries, drawn evenly:
+    # its topics keep their shares, and the NMF stops costing more as the week grows. A topic's
+    # volume is still counted over every inquiry of the week, below.
+    now = np.arange(len(current))
+    if len(current) > settings.max_fit_inquiries:
+        rng = np.random.default_rng(settings.random_state)
+        now = np.sort(rng.choice(len(current), settings.max_fit_inquiries, replace=False))
+    sample = trailing.sample(n=min(len(now), len(trailing)), random_state=settings.random_state)
     drawn = len(current) + trailing.index.get_indexer(sample.sort_values("inquiry_id").index)
-    fitted = np.concatenate([np.arange(len(current)), drawn])
+    fitted = np.concatenate([now, drawn])
     x_fit = tfidf.transform(x_window[fitted])
     k = min(settings.max_topics, max(2, len(fitted) // settings.docs_per_topic), x_fit.shape[1])
     nmf = NMF(n_components=k, init="nndsvd", random_state=settings.random_state, max_iter=500)
@@ -181,6 +190,9 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     # instead, the one topics.yaml uses: an inquiry holds enough of the topic's keywords.
     shared = counts.shared_keywords(keywords)
     shared_now, shared_before = shared[: len(current)], shared[len(current) :]
+    # the examples are the fitted inquiries that weigh most in the topic, then any others by id
+    weight_now = np.full((len(current), k), -np.inf)
+    weight_now[now] = weights[: len(now)]
     out = []
     for topic in range(k):
         if not keywords[topic]:
@@ -196,7 +208,7 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
         p_value = float(poisson.sf(count - 1, expected))
         shown = [surface for _, surface in keywords[topic][: settings.keywords]]
         chosen = current.iloc[members]
-        order = np.lexsort((chosen["inquiry_id"].to_numpy(), -weights[members, topic]))
+        order = np.lexsort((chosen["inquiry_id"].to_numpy(), -weight_now[members, topic]))
         examples = [_example(t) for t in chosen["text"].iloc[order[: settings.examples]]]
         types = Counter(chosen["demand_type"])
         row = {
@@ -217,9 +229,16 @@ def topics_of_week(docs: pd.DataFrame, week: date, settings: TopicSettings) -> l
     return out
 
 
+def counted(docs: pd.DataFrame, settings: TopicSettings) -> WordCounts:
+    """The words of ``docs`` (kept strings or pairs) counted, less trends.yaml's stop words."""
+    if "words" not in docs.columns:
+        return WordCounts.of_strings(docs["lemmas"].tolist(), docs["forms"].tolist(), settings.stop_words)
+    return WordCounts.of(docs["words"].tolist(), settings.stop_words)
+
+
 @dataclass(frozen=True)
 class WordCounts:
-    """How often each lemma occurs in each inquiry of a window (inquiries x lemmas, lemmas sorted).
+    """How often each lemma occurs in each inquiry of a window or a run (inquiries x lemmas, lemmas sorted).
 
     Counted once from the words, not by a vectorizer per use: scikit-learn's would call a Python
     analyzer per inquiry for the TF-IDF fit, its transform and each keyword count (6 of the 12 s
@@ -234,34 +253,56 @@ class WordCounts:
         """Counts of ``words`` less the pairs whose lemma or surface form is one of ``stop_words``."""
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         pairs = list(chain.from_iterable(words))
-        return cls._counted(lengths, [lemma for lemma, _ in pairs], [surface for _, surface in pairs], stop_words)
+        chunk = (lengths, [lemma for lemma, _ in pairs], [surface for _, surface in pairs])
+        return cls._counted(len(words), [chunk], stop_words)
 
     @classmethod
     def of_strings(cls, lemmas: list[str], forms: list[str], stop_words: Iterable[str] = ()) -> WordCounts:
         """The same from the kept space-separated strings (``words.read_with_words(split=False)``),
-        without making a pair per word: splitting them all at once is what makes this cheap."""
-        lengths = np.fromiter((s.count(" ") + 1 if s else 0 for s in lemmas), dtype=np.int64, count=len(lemmas))
-        return cls._counted(lengths, " ".join(lemmas).split(), " ".join(forms).split(), stop_words)
+        without making a pair per word: splitting a chunk's strings in one go is what makes this
+        cheap, and ``COUNT_ROWS`` inquiries at a time keeps a million inquiries' words, a string
+        each, from being gigabytes at once."""
+
+        def chunks():
+            for first in range(0, len(lemmas), COUNT_ROWS):
+                some, shown = lemmas[first : first + COUNT_ROWS], forms[first : first + COUNT_ROWS]
+                lengths = np.fromiter((s.count(" ") + 1 if s else 0 for s in some), dtype=np.int64, count=len(some))
+                yield lengths, " ".join(some).split(), " ".join(shown).split()
+
+        return cls._counted(len(lemmas), chunks(), stop_words)
 
     @classmethod
-    def _counted(cls, lengths: np.ndarray, lemmas: list[str], surfaces: list[str], stop_words: Iterable[str]):
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        codes, uniques = pd.factorize(np.array(lemmas, dtype=object))
+    def _counted(cls, n_docs: int, chunks: Iterable[tuple[np.ndarray, list[str], list[str]]], stop_words):
         stop = {w.lower() for w in stop_words}
-        if stop and len(lemmas):  # tested once per distinct word, not per pair
-            surface_codes, forms = pd.factorize(np.array(surfaces, dtype=object))
-            keep = ~_among(uniques, stop)[codes] & ~_among(forms, stop)[surface_codes]
-            rows, codes = rows[keep], codes[keep]
-        used = np.unique(codes)  # a lemma only stop pairs had is no column
-        names = np.asarray(uniques, dtype=object)[used]
+        vocabulary: dict[str, int] = {}  # lemma -> code, in the order first met
+        all_rows, all_codes, first = [], [], 0
+        for lengths, lemmas, surfaces in chunks:
+            rows = np.repeat(np.arange(first, first + len(lengths)), lengths)
+            first += len(lengths)
+            codes, uniques = pd.factorize(np.array(lemmas, dtype=object))
+            if stop and len(lemmas):  # tested once per distinct word, not per pair
+                surface_codes, forms = pd.factorize(np.array(surfaces, dtype=object))
+                keep = ~_among(uniques, stop)[codes] & ~_among(forms, stop)[surface_codes]
+                rows, codes = rows[keep], codes[keep]
+            known = np.fromiter((vocabulary.setdefault(u, len(vocabulary)) for u in uniques), np.int64, len(uniques))
+            all_rows.append(rows)
+            all_codes.append(known[codes])
+        rows = np.concatenate(all_rows) if all_rows else np.zeros(0, dtype=np.int64)
+        codes = np.concatenate(all_codes) if all_codes else np.zeros(0, dtype=np.int64)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(vocabulary)))  # a lemma only stop pairs had is none
+        names = np.array(list(vocabulary), dtype=object)[used]
         order = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
-        column = np.empty(len(uniques), dtype=np.int64)
+        column = np.empty(len(vocabulary), dtype=np.int64)
         column[used[order]] = np.arange(len(order))
         matrix = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, column[codes])), shape=(len(lengths), len(order)), dtype=np.float64
+            (np.ones(len(rows)), (rows, column[codes])), shape=(n_docs, len(order)), dtype=np.float64
         )
         matrix.sum_duplicates()
         return cls(names[order], matrix)
+
+    def rows(self, positions: np.ndarray) -> WordCounts:
+        """The counts of these inquiries (positions in this matrix), over the same lemmas."""
+        return WordCounts(self.lemmas, self.matrix[positions])
 
     def tfidf_columns(self, min_df: int, max_df: float) -> sp.csr_matrix | None:
         """The counts of the lemmas in ``min_df`` inquiries or more and at most ``max_df`` of them,
@@ -363,11 +404,14 @@ def emerging_topics(
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
+    counts = counted(docs, settings)  # once: an inquiry is in the window of up to trailing_weeks + 1 weeks
+    docs["count_row"] = np.arange(len(docs))
+    by_process = [(process, own) for process, own in docs.groupby("process", sort=True)]
     rows = []
     for week in weeks:
         tested = []
-        for process, own in docs.groupby("process", sort=True):
-            for candidate in topics_of_week(own, week, settings):
+        for process, own in by_process:
+            for candidate in topics_of_week(own, week, settings, counts):
                 tested.append((process, candidate))
         threshold = settings.false_alarm_rate / max(len(tested), 1)
         for process, candidate in tested:

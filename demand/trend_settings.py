@@ -37,6 +37,7 @@ _TOPICS = {
     "docs_per_topic": (int, 2, None),
     "min_shared_keywords": (int, 1, 50),
     "max_topics": (int, 2, 200),
+    "max_fit_inquiries": (int, 50, None),
     "keywords": (int, 1, 50),
     "match_keywords": (int, 1, 100),
     "examples": (int, 0, 10),
@@ -72,6 +73,7 @@ class TopicSettings:
     docs_per_topic: int
     min_shared_keywords: int
     max_topics: int
+    max_fit_inquiries: int
     keywords: int
     match_keywords: int
     examples: int

@@ -5,6 +5,7 @@ types), not through the classifier: what is tested is the trend watch, on small 
 the module.
 """
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -124,6 +125,39 @@ def test_the_same_inquiries_give_the_same_topics(planted):
     again = dated(emerging_topics(shuffled, weeks, SETTINGS.topics))
     before = planted["topics"][planted["topics"]["week_start"].isin(weeks)].reset_index(drop=True)
     pd.testing.assert_frame_equal(again.reset_index(drop=True), before)
+
+
+def test_a_week_bigger_than_the_fit_cap_is_fitted_on_a_draw_and_still_finds_its_new_reason(planted, monkeypatch):
+    """At a million inquiries a process-week is ten thousand texts: its topics are fitted on
+    max_fit_inquiries of them (and as many earlier ones); a reason new that week is still found."""
+    import onodig.demand.topics as topics_module
+
+    fitted_rows = []
+
+    class Recorded(topics_module.NMF):
+        def fit_transform(self, X, y=None, W=None, H=None):
+            fitted_rows.append(X.shape[0])
+            return super().fit_transform(X, y, W, H)
+
+    monkeypatch.setattr(topics_module, "NMF", Recorded)
+    weeks = [START + timedelta(weeks=TOPIC_WEEK + i) for i in (0, 1)]
+    inquiries = planted["inquiries"]
+    in_week = topics_module.weeks_of(inquiries["occurred_at"])
+    week_size = int(((inquiries["process"] == "va_avfall") & (in_week == weeks[0])).sum())
+    cap = week_size * 4 // 5  # a fifth left out: the planted reason is a fifth of the week (20 of ~95)
+    capped = dataclasses.replace(SETTINGS.topics, max_fit_inquiries=cap)
+    found = dated(emerging_topics(inquiries, weeks, capped))
+    assert fitted_rows and max(fitted_rows) <= 2 * cap  # the week's draw and as many earlier inquiries
+    ours = found[found["process"] == "va_avfall"]
+    assert set(ours["week_start"]) == set(weeks)
+    words, texts = planted_words(), planted["planted_texts"]
+    for row in ours.itertuples():
+        keywords = row.keywords.split(", ")
+        assert sum(k in words for k in keywords) >= len(keywords) - 1, row.keywords
+        assert all(any(t.startswith(e[:60]) for t in texts) for e in row.examples.split("\n"))
+    fitted_rows.clear()
+    emerging_topics(inquiries, weeks, SETTINGS.topics)
+    assert max(fitted_rows) > 2 * cap  # the built-in cap leaves a week this small whole
 
 
 def test_a_planted_jump_alerts_with_direction_and_reason_and_little_else_does(planted):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
-from onodig.demand import words
+from onodig.demand import topics, words
 from onodig.demand.topics import WordCounts, emerging_topics, without
 from onodig.warehouse.store import in_window
 from tests.test_trends import SETTINGS, START, TOPIC_WEEK, dated, planted  # noqa: F401 (a fixture)
@@ -73,12 +73,28 @@ def test_no_columns_exactly_where_the_vectorizer_refuses():
         assert WordCounts.of(given, STOP).tfidf_columns(2, 0.5) is None, case
 
 
-def test_the_kept_strings_count_as_the_pairs_do():
+@pytest.mark.parametrize("chunk", [100_000, 7, 1])
+def test_the_kept_strings_count_as_the_pairs_do_a_chunk_at_a_time_or_not(chunk, monkeypatch):
+    monkeypatch.setattr(topics, "COUNT_ROWS", chunk)
     given = some_words(200, 7)
     lemmas, forms = words.encode(given)
     pairs, strings = WordCounts.of(given, STOP), WordCounts.of_strings(lemmas, forms, STOP)
     assert pairs.lemmas.tolist() == strings.lemmas.tolist()
-    assert (pairs.matrix != strings.matrix).nnz == 0
+    assert pairs.matrix.shape == strings.matrix.shape and (pairs.matrix != strings.matrix).nnz == 0
+
+
+def test_a_window_cut_from_the_runs_counts_is_the_window_counted_alone():
+    """emerging_topics counts a run's inquiries once and cuts each process-week's window from it:
+    the TF-IDF columns and keyword counts must be those of the window counted on its own."""
+    given = some_words(400, 11)
+    window = np.sort(np.random.default_rng(0).choice(len(given), 150, replace=False))
+    alone = WordCounts.of([given[i] for i in window], STOP)
+    cut = WordCounts.of(given, STOP).rows(window)
+    assert len(cut.lemmas) > len(alone.lemmas)  # the run holds words this window does not
+    ours, theirs = cut.tfidf_columns(2, 0.5), alone.tfidf_columns(2, 0.5)
+    assert ours.shape == theirs.shape and (ours != theirs).nnz == 0
+    keywords = [[("ord1", "ord1"), ("ord3", "ord3")], [("ord7", "ord7")]]
+    assert (cut.shared_keywords(keywords) == alone.shared_keywords(keywords)).all()
 
 
 def test_the_lean_read_gives_the_same_topics_and_reads_only_the_weeks_texts(planted, warehouse):  # noqa: F811
