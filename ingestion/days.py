@@ -14,8 +14,10 @@ those files are read again, for their exact days.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
 from bisect import bisect_left
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
 
+FILES_PER_WORKER = 4  # new files a worker reads at a time; fewer than two workers' worth are read here
 # A line with an odd number of quotes: a quoted field goes on over the line break.
 _ODD_QUOTES = re.compile(r'^[^"\r\n]*(?:"[^"\r\n]*"[^"\r\n]*)*"[^"\r\n]*$', re.MULTILINE)
 
@@ -132,34 +135,49 @@ def _waiting(entry: KnownFile, windows: list[tuple[date, date, pd.Timestamp]]) -
 
 
 def observed_days(
-    landing: Path, warehouse: Warehouse, pseudonymiser: Pseudonymiser | None = None
+    landing: Path, warehouse: Warehouse, pseudonymiser: Pseudonymiser | None = None, processes: int = 1
 ) -> tuple[dict[str, set[date]], dict[str, set[date]]]:
     """What the run plan needs from the landing folder and the manifest, per source:
 
     - the days new files hold (a source with a new file is there, with no days for an unreadable
       one or a file that is no landing file: the load quarantines it);
     - the days known files hold that no window has loaded yet (waiting).
+
+    Many new files (a first run, a backfill) are read by up to ``processes`` workers: at a million
+    inquiries their day columns are half a minute of one core before anything is loaded.
     """
-    new, waiting = {}, {}
+    new, waiting, fresh = {}, {}, []
     for source_name in SOURCES:
         seen = known_files(warehouse, source_name)
         windows = loaded_windows(warehouse, source_name)
         folder = landing / source_name
-        fresh, days = [], set()
+        days, count = set(), len(fresh)
         for path in landing_files(folder):
             entry = seen.get(file_checksum(path))
             if entry is None:
-                fresh.append(path)
+                fresh.append((source_name, path))
             elif is_known_copy(entry, path, folder, pseudonymiser):  # the loader's own rule
                 open_days = set(_waiting(entry, windows))
                 if open_days:
                     days |= open_days & file_days(path, source_name)
         unnamed = [path for path in other_files(folder) if file_checksum(path) not in seen]
-        if fresh or unnamed:
-            new[source_name] = set().union(*(file_days(path, source_name) for path in fresh))
+        if len(fresh) > count or unnamed:
+            new[source_name] = set()
         if days:
             waiting[source_name] = days
+    for (source_name, _path), found in zip(fresh, _days_of_files(fresh, processes), strict=True):
+        new[source_name] |= found
     return new, waiting
+
+
+def _days_of_files(files: list[tuple[str, Path]], processes: int) -> list[set[date]]:
+    sources, paths = [s for s, _ in files], [p for _, p in files]
+    if processes <= 1 or len(files) < FILES_PER_WORKER * 2:
+        return [file_days(path, source) for source, path in files]
+    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
+    context.set_forkserver_preload(["onodig.ingestion.days"])
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        return list(pool.map(file_days, paths, sources, chunksize=FILES_PER_WORKER))
 
 
 def new_days_by_source(landing: Path, warehouse: Warehouse) -> dict[str, set[date]]:

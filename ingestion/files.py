@@ -25,7 +25,7 @@ LANDING_SUFFIXES = (".csv", ".csv.gz")
 NOT_A_LANDING_FILE = "not a .csv or .csv.gz file"
 # Invisible characters that exports glue to values (a BOM mid-file, zero-width spaces): never part of an id.
 INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")  # the same set masking drops
-_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+_CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
 _SHAPE = re.compile(r"[^\W\d_]+|\d+")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 UNTERMINATED_AT_END = "unterminated quote: the quoted field runs to the end of the file"
@@ -74,7 +74,8 @@ def _looks_utf16(sample: bytes) -> bool:
 
 def _is_binary(sample: bytes) -> bool:
     """Control bytes are rare in text, even in a text with a stray NUL, and common in anything packed."""
-    return bool(sample) and sum(b in _CONTROL for b in sample) / len(sample) > 0.05
+    # bytes.translate deletes them in C: a generator over 64 KiB was 10 ms a file, 6 s at a million inquiries
+    return bool(sample) and (len(sample) - len(sample.translate(None, _CONTROL))) / len(sample) > 0.05
 
 
 def decode(data: bytes) -> tuple[str, str]:

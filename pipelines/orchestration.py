@@ -128,7 +128,8 @@ def run_in_order(
     """
     done = done if done is not None else Done()
     today = today or stockholm_today()
-    new, waiting = observed_days(landing, store, pseudonymiser)  # the key tells files by their masked names
+    # the key tells files by their masked names; a first run's many files are read by a worker per core
+    new, waiting = observed_days(landing, store, pseudonymiser, processes=os.cpu_count() or 1)
     days = plan.plan_days(new, first_day, today, waiting)
     if days.before_first_day:
         log(
@@ -394,7 +395,7 @@ def plan_run(
     from onodig.warehouse.store import in_window
 
     today = today or stockholm_today()
-    new, waiting = observed_days(landing, store, pseudonymiser)
+    new, waiting = observed_days(landing, store, pseudonymiser, processes=os.cpu_count() or 1)
     days = plan.plan_days(new, first_day, today, waiting)
     weeks = set(fingerprints.stale_weeks(store)) if store.has_table("int_inquiries") else set()
     to_classify = 0

@@ -76,7 +76,7 @@ def build_sensors(partitions: dg.TimeWindowPartitionsDefinition, jobs: dict) -> 
             return dg.SkipReason(f"no new files among {len(current)} in {landing.root}")
         context.update_cursor(json.dumps({**current, PARTITIONS_KEY: bounds}, sort_keys=True))
         with warehouse.get() as store:  # closed at once: a DuckDB file is locked while it is open
-            new, waiting = observed_days(landing.root, store, pseudonym.get())
+            new, waiting = observed_days(landing.root, store, pseudonym.get(), landing.processes_for_parsing)
         days = plan.plan_days(new, _first(partitions), _today(partitions), waiting)
         run_key = hashlib.sha256(json.dumps([(n, current[n]) for n in changed] + [bounds]).encode()).hexdigest()[:16]
         return request(plan.load_run(days, run_key, new_files=len(changed)), "the new files hold no new rows")
