@@ -172,6 +172,9 @@ def topics_of_week(
     drawn = len(current) + trailing.index.get_indexer(sample.sort_values("inquiry_id").index)
     fitted = np.concatenate([now, drawn])
     x_fit = tfidf.transform(x_window[fitted])
+    # only the words the fitted inquiries hold: a small week over long trailing weeks has thousands
+    # of columns it never uses, and NMF's cost grows with every column (keywords come from the words)
+    x_fit = x_fit[:, np.unique(x_fit.indices)]
     k = min(settings.max_topics, max(2, len(fitted) // settings.docs_per_topic), x_fit.shape[1])
     nmf = NMF(n_components=k, init="nndsvd", random_state=settings.random_state, max_iter=500)
     # One BLAS thread: a process-week's matrix is small, and with a thread per core the NMF's
