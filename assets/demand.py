@@ -1,6 +1,5 @@
 """Inquiries: every valid contact and e-service submission, once, with its demand type."""
 
-from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +10,7 @@ from onodig.assets.partitions import Partitions
 from onodig.assets.resources import ClassifierResource, LandingResource, OutputsResource, WarehouseResource
 from onodig.assets.table_metadata import table_metadata, written_beside
 from onodig.classifiers.model import TextClassifier
+from onodig.classifiers.pooled import PooledPredictor
 from onodig.classifiers.taxonomy import DEMAND_TYPES, SWEDISH_NAMES
 from onodig.demand.audit import QUEUE_COLUMNS, audit_queue
 from onodig.demand.changes import CHANGES, RunChanges, file_outcome, write_changes
@@ -80,18 +80,21 @@ def inquiries(
     read, audits = landing.corrections(), landing.audits()
     processes = landing.processes()
     version = model_version_in_use(context)
+    # staged text was masked at ingestion; a first run's million texts are classified by a worker per core
+    predictor = PooledPredictor(model, landing.processes_for_parsing, masked=True)
     try:
-        written = write_inquiries(
-            warehouse.get(),
-            processes,
-            partial(model.predict, masked=True),  # staged text was masked at ingestion
-            float(classifier.config()["review"]["threshold"]),
-            classifier.duplicate_window_days,
-            read.labels,
-            log=context.log.info,
-            audits=audits.labels,
-            model_version=version,
-        )
+        with predictor:
+            written = write_inquiries(
+                warehouse.get(),
+                processes,
+                predictor,
+                float(classifier.config()["review"]["threshold"]),
+                classifier.duplicate_window_days,
+                read.labels,
+                log=context.log.info,
+                audits=audits.labels,
+                model_version=version,
+            )
     except NothingStaged as exc:
         raise dg.Failure(str(exc)) from exc
     summary, failed = written.summary, written.failed
