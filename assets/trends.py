@@ -129,7 +129,9 @@ def build(partitions: Partitions) -> list:
             processes=landing.processes_for_parsing,  # a first run's million texts: a worker per core
         )
         _log_words(context, store, read)
-        found = topics.emerging_topics(read.frame, weeks, settings.topics, names)
+        found = topics.emerging_topics(
+            read.frame, weeks, settings.topics, names, processes=landing.processes_for_parsing
+        )
         total = replace_weeks(store, topics.TABLE, found, start, end)
         context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
         return dg.MaterializeResult(

@@ -13,9 +13,11 @@ use most. Everything is sorted and seeded: the same inquiries give the same topi
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
@@ -72,6 +74,7 @@ DTYPES = {
 NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
 EXAMPLE_CHARS = 240
 COUNT_ROWS = 100_000  # inquiries whose words are split and counted at a time
+POOL_DOCS = 100_000  # with fewer inquiries in all, the processes are worked on here: workers cost seconds to start
 _SPACE = re.compile(r"\s+")
 
 Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
@@ -389,6 +392,7 @@ def emerging_topics(
     settings: TopicSettings,
     names: TopicNames | None = None,
     tokenise: Callable[[list[str]], list[Words]] | None = None,
+    processes: int = 1,
 ) -> pd.DataFrame:
     """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
 
@@ -398,7 +402,8 @@ def emerging_topics(
     (``words.read_with_words``: built-in stop words dropped; trends.yaml's are dropped here), else
     they are tokenised with ``tokenise``. The false-alarm rate is split over all
     topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
-    emerging topics a week in all, whatever the number of processes.
+    emerging topics a week in all, whatever the number of processes. Many inquiries (a first run,
+    a backfill) are worked on by up to ``processes`` workers, one municipal process at a time.
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
@@ -410,15 +415,12 @@ def emerging_topics(
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
-    counts = counted(docs, settings)  # once: an inquiry is in the window of up to trailing_weeks + 1 weeks
-    docs["count_row"] = np.arange(len(docs))
     by_process = [(process, own) for process, own in docs.groupby("process", sort=True)]
+    found = _tested(by_process, weeks, settings, processes if len(docs) >= POOL_DOCS else 1)
     rows = []
-    for week in weeks:
-        tested = []
-        for process, own in by_process:
-            for candidate in topics_of_week(own, week, settings, counts):
-                tested.append((process, candidate))
+    for at in range(len(weeks)):
+        pairs = zip(by_process, found, strict=True)
+        tested = [(process, candidate) for (process, _), each in pairs for candidate in each[at]]
         threshold = settings.false_alarm_rate / max(len(tested), 1)
         for process, candidate in tested:
             row = candidate.row
@@ -433,6 +435,29 @@ def emerging_topics(
         return _typed(pd.DataFrame(columns=COLUMNS))
     frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
     return _typed(frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True))
+
+
+def candidates_of(own: pd.DataFrame, weeks: list[date], settings: TopicSettings) -> list[list[TopicCandidate]]:
+    """One process's tested topics in each of ``weeks``: its words counted once (an inquiry is in
+    the window of up to trailing_weeks + 1 weeks), each week's window cut from those counts."""
+    own = own.reset_index(drop=True)
+    counts = counted(own, settings)
+    own["count_row"] = np.arange(len(own))
+    return [topics_of_week(own, week, settings, counts) for week in weeks]
+
+
+def _tested(
+    by_process: list[tuple[str, pd.DataFrame]], weeks: list[date], settings: TopicSettings, processes: int
+) -> list[list[list[TopicCandidate]]]:
+    """``candidates_of`` each process, in order: by workers, the biggest process first, when asked."""
+    if processes <= 1 or len(by_process) < 2:
+        return [candidates_of(own, weeks, settings) for _, own in by_process]
+    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
+    context.set_forkserver_preload(["onodig.demand.topics"])
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        biggest_first = sorted(range(len(by_process)), key=lambda i: -len(by_process[i][1]))
+        futures = {i: pool.submit(candidates_of, by_process[i][1], weeks, settings) for i in biggest_first}
+        return [futures[i].result() for i in range(len(by_process))]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
