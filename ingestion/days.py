@@ -40,6 +40,7 @@ from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
 
 FILES_PER_WORKER = 4  # new files a worker reads at a time; fewer than two workers' worth are read here
+POOL_BYTES = 32 * 2**20  # new files smaller than this in all are read here: starting workers costs a second or two
 # A line with an odd number of quotes: a quoted field goes on over the line break.
 _ODD_QUOTES = re.compile(r'^[^"\r\n]*(?:"[^"\r\n]*"[^"\r\n]*)*"[^"\r\n]*$', re.MULTILINE)
 
@@ -172,7 +173,7 @@ def observed_days(
 
 def _days_of_files(files: list[tuple[str, Path]], processes: int) -> list[set[date]]:
     sources, paths = [s for s, _ in files], [p for _, p in files]
-    if processes <= 1 or len(files) < FILES_PER_WORKER * 2:
+    if processes <= 1 or len(files) < FILES_PER_WORKER * 2 or sum(p.stat().st_size for p in paths) < POOL_BYTES:
         return [file_days(path, source) for source, path in files]
     context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
     context.set_forkserver_preload(["onodig.ingestion.days"])
