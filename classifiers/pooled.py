@@ -9,12 +9,12 @@ A small batch, a daily delivery's, is predicted here: starting workers costs sec
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from onodig.classifiers.model import Prediction, TextClassifier
+from onodig.workers import worker_pool
 
 POOL_TEXTS = 20_000  # a batch of fewer texts is predicted in this process
 PIECES_PER_WORKER = 4  # a batch is cut finer than one piece a worker, so that none waits long on another
@@ -47,10 +47,8 @@ class PooledPredictor:
         if self.processes <= 1 or len(texts) < self.min_texts:
             return self.classifier.predict(texts, masked=self.masked)
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-            context.set_forkserver_preload(["onodig.classifiers.pooled"])
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=context, initializer=_start_worker, initargs=(self.classifier,)
+            self._pool = worker_pool(
+                self.processes, "onodig.classifiers.pooled", initializer=_start_worker, initargs=(self.classifier,)
             )
         size = -(-len(texts) // (self.processes * PIECES_PER_WORKER))
         pieces = [texts[first : first + size] for first in range(0, len(texts), size)]

@@ -13,11 +13,9 @@ use most. Everything is sorted and seeded: the same inquiries give the same topi
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
@@ -35,6 +33,7 @@ from onodig.classifiers.text import capped, lemma_lookup, make_nlp
 from onodig.demand.topic_names import TopicNames
 from onodig.demand.trend_settings import TopicSettings
 from onodig.privacy import mask_text
+from onodig.workers import worker_pool
 
 TABLE = "emerging_topics"
 NAMED_TABLE = "inquiry_topics"
@@ -452,9 +451,7 @@ def _tested(
     """``candidates_of`` each process, in order: by workers, the biggest process first, when asked."""
     if processes <= 1 or len(by_process) < 2:
         return [candidates_of(own, weeks, settings) for _, own in by_process]
-    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-    context.set_forkserver_preload(["onodig.demand.topics"])
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with worker_pool(processes, "onodig.demand.topics") as pool:
         biggest_first = sorted(range(len(by_process)), key=lambda i: -len(by_process[i][1]))
         futures = {i: pool.submit(candidates_of, by_process[i][1], weeks, settings) for i in biggest_first}
         return [futures[i].result() for i in range(len(by_process))]

@@ -15,10 +15,8 @@ current words of the inquiries read so far, however the runs came. Plain SQL (``
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -28,6 +26,7 @@ import pandas as pd
 from onodig.demand.topics import Tokeniser, Words, paired
 from onodig.warehouse import Warehouse
 from onodig.warehouse.store import literal
+from onodig.workers import worker_pool
 
 TABLE = "inquiry_words"
 COLUMNS = ["inquiry_id", "text_md5", "tokeniser", "lemmas", "forms"]
@@ -136,9 +135,7 @@ def _encoded(
         for texts in chunks:
             yield encode(tokeniser(texts))
         return
-    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-    context.set_forkserver_preload(["onodig.demand.words"])
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with worker_pool(processes, "onodig.demand.words") as pool:
         pending = deque()
         for texts in chunks:  # a chunk per worker ahead of the one being kept: memory stays a few chunks
             pending.append(pool.submit(_encoded_in_worker, texts))

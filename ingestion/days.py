@@ -14,10 +14,8 @@ those files are read again, for their exact days.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import re
 from bisect import bisect_left
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from onodig.ingestion.load import KnownFile, is_known_copy, known_files, loaded_
 from onodig.ingestion.parsing import OFFSET, parse_dates, parse_timestamps
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
+from onodig.workers import worker_pool
 
 FILES_PER_WORKER = 4  # new files a worker reads at a time; fewer than two workers' worth are read here
 POOL_BYTES = 32 * 2**20  # new files smaller than this in all are read here: starting workers costs a second or two
@@ -175,9 +174,7 @@ def _days_of_files(files: list[tuple[str, Path]], processes: int) -> list[set[da
     sources, paths = [s for s, _ in files], [p for _, p in files]
     if processes <= 1 or len(files) < FILES_PER_WORKER * 2 or sum(p.stat().st_size for p in paths) < POOL_BYTES:
         return [file_days(path, source) for source, path in files]
-    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-    context.set_forkserver_preload(["onodig.ingestion.days"])
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with worker_pool(processes, "onodig.ingestion.days") as pool:
         return list(pool.map(file_days, paths, sources, chunksize=FILES_PER_WORKER))
 
 

@@ -17,11 +17,9 @@ that no window has loaded since the file was first seen (days in the future then
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -46,6 +44,7 @@ from onodig.privacy import Pseudonymiser, mask_text
 from onodig.privacy.fields import mask_value
 from onodig.warehouse import Warehouse
 from onodig.warehouse.store import in_window
+from onodig.workers import worker_pool
 
 MANIFEST = "ingest_manifest"
 QUARANTINE = "quarantine"
@@ -439,10 +438,8 @@ def parsed_in_order(
         for path in paths:
             yield _parse_file(source_name, path, pseudonymiser)
         return
-    context = multiprocessing.get_context("forkserver")  # no fork of a process holding database threads
-    context.set_forkserver_preload(["onodig.ingestion.parsing"])
     upcoming = iter(paths)
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with worker_pool(processes, "onodig.ingestion.parsing") as pool:
         pending = deque(
             pool.submit(_parse_file, source_name, p, pseudonymiser) for p in islice(upcoming, 2 * processes)
         )
