@@ -126,6 +126,7 @@ def inquiries(
         ),
         "model_version": version,
         "classified_this_run": dg.MetadataValue.int(written.classified),
+        "classified_by_workers": dg.MetadataValue.int(predictor.pooled_texts),
         "reused_predictions": dg.MetadataValue.int(written.reused),
         "inquiries_rebuilt": dg.MetadataValue.int(written.rebuilt),
         "rebuilt_whole": written.rebuilt_whole,

@@ -41,7 +41,7 @@ class PooledPredictor:
     def __init__(self, classifier: TextClassifier, processes: int, masked: bool = False, min_texts: int = POOL_TEXTS):
         self.classifier, self.processes, self.masked, self.min_texts = classifier, processes, masked, min_texts
         self._pool: ProcessPoolExecutor | None = None
-        self.pooled_texts = 0  # how many texts the workers predicted: what the asset page can say
+        self.pooled_texts = 0  # how many texts the workers predicted: the inquiries page shows it
 
     def __call__(self, texts: list[str]) -> Prediction:
         if self.processes <= 1 or len(texts) < self.min_texts:

@@ -414,7 +414,7 @@ def emerging_topics(
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
-    by_process = [(process, own) for process, own in docs.groupby("process", sort=True)]
+    by_process = list(docs.groupby("process", sort=True))
     found = _tested(by_process, weeks, settings, processes if len(docs) >= POOL_DOCS else 1)
     rows = []
     for at in range(len(weeks)):
