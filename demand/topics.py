@@ -73,7 +73,10 @@ DTYPES = {
 NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
 EXAMPLE_CHARS = 240
 COUNT_ROWS = 100_000  # inquiries whose words are split and counted at a time
-POOL_DOCS = 100_000  # with fewer inquiries in all, the processes are worked on here: workers cost seconds to start
+# Fewer inquiries or weeks than these, and the processes are worked on here: workers cost seconds to
+# start and to be sent their inquiries, about what one week of topics saves (a daily run at a million
+# inquiries: 616,000 of them, one week)
+POOL_DOCS, POOL_WEEKS = 100_000, 4
 _SPACE = re.compile(r"\s+")
 
 Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
@@ -415,7 +418,8 @@ def emerging_topics(
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     by_process = list(docs.groupby("process", sort=True))
-    found = _tested(by_process, weeks, settings, processes if len(docs) >= POOL_DOCS else 1)
+    many = len(docs) >= POOL_DOCS and len(weeks) >= POOL_WEEKS  # a daily run's one week: no workers
+    found = _tested(by_process, weeks, settings, processes if many else 1)
     rows = []
     for at in range(len(weeks)):
         pairs = zip(by_process, found, strict=True)

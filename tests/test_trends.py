@@ -166,6 +166,7 @@ def test_workers_one_process_each_find_the_topics_one_process_finds(planted, mon
     import onodig.demand.topics as topics_module
 
     monkeypatch.setattr(topics_module, "POOL_DOCS", 0)
+    assert len(planted["weeks"]) >= topics_module.POOL_WEEKS
     pooled = dated(emerging_topics(planted["inquiries"], planted["weeks"], SETTINGS.topics, processes=2))
     assert len(pooled) > 0
     pd.testing.assert_frame_equal(pooled, planted["topics"])
