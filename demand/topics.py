@@ -142,10 +142,10 @@ def topics_of_week(
 ) -> list[TopicCandidate]:
     """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
 
-    ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``words``
-    or the kept ``lemmas`` and ``forms`` strings) in the week and the trailing weeks, any order;
-    trends.yaml's stop words are dropped from their words here if they are still there. A topic's
-    row names its examples by ``example_ids`` (no text is needed here). ``counts``, when given, are
+    ``docs``: the process's inquiries (``inquiry_id``, ``week_start``, ``demand_type``, ``text``,
+    ``words`` or the kept ``lemmas`` and ``forms`` strings) in the week and the trailing weeks, any
+    order; trends.yaml's stop words are dropped from their words here if they are still there.
+    Only the week's rows need a ``text``: the examples are theirs. ``counts``, when given, are
     every doc's words counted once (``counted``), found by the docs' ``count_row``: a run over
     many weeks then splits and counts each inquiry once rather than once per window it is in.
     """
@@ -220,7 +220,7 @@ def topics_of_week(
         shown = [surface for _, surface in keywords[topic][: settings.keywords]]
         chosen = current.iloc[members]
         order = np.lexsort((chosen["inquiry_id"].to_numpy(), -weight_now[members, topic]))
-        example_ids = chosen["inquiry_id"].iloc[order[: settings.examples]].tolist()  # texts: emerging_topics'
+        examples = [_example(t) for t in chosen["text"].iloc[order[: settings.examples]]]
         types = Counter(chosen["demand_type"])
         row = {
             "week_start": week,
@@ -233,7 +233,7 @@ def topics_of_week(
             "growth": round(count / expected, 3),
             "p_value": p_value,
             "demand_types": ", ".join(f"{t} {n}" for t, n in sorted(types.items(), key=lambda i: (-i[1], i[0]))),
-            "example_ids": example_ids,
+            "examples": "\n".join(examples),
             "match_words": {word for pair in keywords[topic] for word in pair},
         }
         out.append(TopicCandidate(row, p_value))
@@ -417,8 +417,7 @@ def emerging_topics(
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
-    text_of = docs.set_index("inquiry_id")["text"]  # the examples' own: a worker is sent no text
-    by_process = list(docs.drop(columns="text").groupby("process", sort=True))
+    by_process = list(docs.groupby("process", sort=True))
     many = len(docs) >= POOL_DOCS and len(weeks) >= POOL_WEEKS  # a daily run's one week: no workers
     found = _tested(by_process, weeks, settings, processes if many else 1)
     rows = []
@@ -434,8 +433,7 @@ def emerging_topics(
                 and row["growth"] >= settings.min_growth
             ):
                 name = _name(row.pop("match_words"), process, names)
-                examples = "\n".join(_example(text_of.at[i]) for i in row.pop("example_ids"))
-                rows.append({"process": process, **row, "examples": examples, "threshold": threshold, "name": name})
+                rows.append({"process": process, **row, "threshold": threshold, "name": name})
     if not rows:
         return _typed(pd.DataFrame(columns=COLUMNS))
     frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
