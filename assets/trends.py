@@ -79,11 +79,7 @@ def build(partitions: Partitions) -> list:
     ) -> dg.MaterializeResult:
         names = landing.topic_names()
         store = warehouse.get()
-        read = (
-            words.read_with_words(store, ["inquiry_id", "process", "text"], processes=landing.processes_for_parsing)
-            if names.topics
-            else None
-        )
+        read = words.read_with_words(store, ["inquiry_id", "process", "text"]) if names.topics else None
         frame = topics.named_inquiries(read.frame if read else pd.DataFrame(), names)
         store.replace(topics.NAMED_TABLE, frame)
         if read:
@@ -126,12 +122,9 @@ def build(partitions: Partitions) -> list:
             in_window("occurred_at", earliest, end),
             split=False,  # counted from the kept strings: a pair per word costs more than the counting
             text_where=in_window("occurred_at", weeks[0], end),  # the examples are these weeks' own
-            processes=landing.processes_for_parsing,  # a first run's million texts: a worker per core
         )
         _log_words(context, store, read)
-        found = topics.emerging_topics(
-            read.frame, weeks, settings.topics, names, processes=landing.processes_for_parsing
-        )
+        found = topics.emerging_topics(read.frame, weeks, settings.topics, names)
         total = replace_weeks(store, topics.TABLE, found, start, end)
         context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
         return dg.MaterializeResult(

@@ -33,7 +33,6 @@ from onodig.classifiers.text import capped, lemma_lookup, make_nlp
 from onodig.demand.topic_names import TopicNames
 from onodig.demand.trend_settings import TopicSettings
 from onodig.privacy import mask_text
-from onodig.workers import worker_pool
 
 TABLE = "emerging_topics"
 NAMED_TABLE = "inquiry_topics"
@@ -73,10 +72,6 @@ DTYPES = {
 NAMED_COLUMNS = ["inquiry_id", "process", "topic", "root_cause", "lever", "lever_name", "lever_name_en"]
 EXAMPLE_CHARS = 240
 COUNT_ROWS = 100_000  # inquiries whose words are split and counted at a time
-# Fewer inquiries or weeks than these, and the processes are worked on here: workers cost seconds to
-# start and to be sent their inquiries, about what one week of topics saves (a daily run at a million
-# inquiries: 616,000 of them, one week)
-POOL_DOCS, POOL_WEEKS = 100_000, 4
 _SPACE = re.compile(r"\s+")
 
 Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
@@ -394,7 +389,6 @@ def emerging_topics(
     settings: TopicSettings,
     names: TopicNames | None = None,
     tokenise: Callable[[list[str]], list[Words]] | None = None,
-    processes: int = 1,
 ) -> pd.DataFrame:
     """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
 
@@ -404,8 +398,7 @@ def emerging_topics(
     (``words.read_with_words``: built-in stop words dropped; trends.yaml's are dropped here), else
     they are tokenised with ``tokenise``. The false-alarm rate is split over all
     topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
-    emerging topics a week in all, whatever the number of processes. Many inquiries (a first run,
-    a backfill) are worked on by up to ``processes`` workers, one municipal process at a time.
+    emerging topics a week in all, whatever the number of processes.
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
@@ -418,8 +411,7 @@ def emerging_topics(
     if not kept:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     by_process = list(docs.groupby("process", sort=True))
-    many = len(docs) >= POOL_DOCS and len(weeks) >= POOL_WEEKS  # a daily run's one week: no workers
-    found = _tested(by_process, weeks, settings, processes if many else 1)
+    found = [candidates_of(own, weeks, settings) for _, own in by_process]
     rows = []
     for at in range(len(weeks)):
         pairs = zip(by_process, found, strict=True)
@@ -447,18 +439,6 @@ def candidates_of(own: pd.DataFrame, weeks: list[date], settings: TopicSettings)
     counts = counted(own, settings)
     own["count_row"] = np.arange(len(own))
     return [topics_of_week(own, week, settings, counts) for week in weeks]
-
-
-def _tested(
-    by_process: list[tuple[str, pd.DataFrame]], weeks: list[date], settings: TopicSettings, processes: int
-) -> list[list[list[TopicCandidate]]]:
-    """``candidates_of`` each process, in order: by workers, the biggest process first, when asked."""
-    if processes <= 1 or len(by_process) < 2:
-        return [candidates_of(own, weeks, settings) for _, own in by_process]
-    with worker_pool(processes, "onodig.demand.topics") as pool:
-        biggest_first = sorted(range(len(by_process)), key=lambda i: -len(by_process[i][1]))
-        futures = {i: pool.submit(candidates_of, by_process[i][1], weeks, settings) for i in biggest_first}
-        return [futures[i].result() for i in range(len(by_process))]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

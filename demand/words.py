@@ -15,10 +15,8 @@ current words of the inquiries read so far, however the runs came. Plain SQL (``
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
@@ -26,7 +24,6 @@ import pandas as pd
 from onodig.demand.topics import Tokeniser, Words, paired
 from onodig.warehouse import Warehouse
 from onodig.warehouse.store import literal
-from onodig.workers import worker_pool
 
 TABLE = "inquiry_words"
 COLUMNS = ["inquiry_id", "text_md5", "tokeniser", "lemmas", "forms"]
@@ -72,7 +69,6 @@ def read_with_words(
     tokenise: Callable[[list[str]], list[Words]] | None = None,
     split: bool = True,
     text_where: str | None = None,
-    processes: int = 1,
 ) -> WithWords:
     """The ``inquiries`` rows ``where`` holds (``columns``, which must include ``inquiry_id`` and
     ``text``), ordered by ``inquiry_id``, each with its ``words`` (built-in stop words dropped):
@@ -84,8 +80,7 @@ def read_with_words(
     that must be tokenised; it is missing for the others (emerging_topics shows the week's texts only).
 
     ``tokenise`` must drop only the built-in stop words (``Tokeniser()``, the default): what it
-    returns is kept for every later reader. With the default, texts of more than one chunk (a first
-    run) are tokenised by up to ``processes`` workers.
+    returns is kept for every later reader.
     """
     ensure_table(store)
     current = literal(tokeniser_version())
@@ -108,12 +103,13 @@ def read_with_words(
     frame = frame.drop_duplicates("inquiry_id", ignore_index=True)
     missing = frame["lemmas"].isna().to_numpy()
     if missing.any():
+        tokeniser = tokenise or Tokeniser()
         rows = frame.index[missing]
         # a chunk at a time: a first run tokenises every inquiry, and a list of word pairs per text
         # for a million texts at once is gigabytes; the kept strings are a fraction of that
-        chunks = [rows[first : first + TOKENISE_ROWS] for first in range(0, len(rows), TOKENISE_ROWS)]
-        texts = (frame.loc[chunk, "text"].fillna("").tolist() for chunk in chunks)
-        for chunk, (lemmas, forms) in zip(chunks, _encoded(texts, len(chunks), tokenise, processes), strict=True):
+        for first in range(0, len(rows), TOKENISE_ROWS):
+            chunk = rows[first : first + TOKENISE_ROWS]
+            lemmas, forms = encode(tokeniser(frame.loc[chunk, "text"].fillna("").tolist()))
             frame.loc[chunk, "lemmas"], frame.loc[chunk, "forms"] = lemmas, forms
             new = frame.loc[chunk, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
             store.append(TABLE, new[COLUMNS].astype("string"))
@@ -123,35 +119,6 @@ def read_with_words(
     else:
         out = frame.drop(columns=["text_md5"])
     return WithWords(out, tokenised=int(missing.sum()), reused=int((~missing).sum()))
-
-
-def _encoded(
-    chunks: Iterator[list[str]], count: int, tokenise: Callable[[list[str]], list[Words]] | None, processes: int
-) -> Iterator[tuple[list[str], list[str]]]:
-    """Each chunk of texts tokenised and encoded, in order: by workers when there are several
-    chunks and no tokeniser of the caller's own (spaCy over a million texts is a minute of one core)."""
-    if tokenise is not None or processes <= 1 or count < 2:
-        tokeniser = tokenise or Tokeniser()
-        for texts in chunks:
-            yield encode(tokeniser(texts))
-        return
-    with worker_pool(processes, "onodig.demand.words") as pool:
-        pending = deque()
-        for texts in chunks:  # a chunk per worker ahead of the one being kept: memory stays a few chunks
-            pending.append(pool.submit(_encoded_in_worker, texts))
-            if len(pending) > processes:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-@cache
-def _worker_tokeniser() -> Tokeniser:
-    return Tokeniser()
-
-
-def _encoded_in_worker(texts: list[str]) -> tuple[list[str], list[str]]:
-    return encode(_worker_tokeniser()(texts))
 
 
 def drop_stale(store: Warehouse) -> None:

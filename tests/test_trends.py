@@ -160,18 +160,6 @@ def test_a_week_bigger_than_the_fit_cap_is_fitted_on_a_draw_and_still_finds_its_
     assert max(fitted_rows) > 2 * cap  # the built-in cap leaves a week this small whole
 
 
-def test_workers_one_process_each_find_the_topics_one_process_finds(planted, monkeypatch):
-    """A first run's million inquiries are worked on by a worker per core, a municipal process at a
-    time; the Bonferroni threshold still counts every process's tests of the week."""
-    import onodig.demand.topics as topics_module
-
-    monkeypatch.setattr(topics_module, "POOL_DOCS", 0)
-    assert len(planted["weeks"]) >= topics_module.POOL_WEEKS
-    pooled = dated(emerging_topics(planted["inquiries"], planted["weeks"], SETTINGS.topics, processes=2))
-    assert len(pooled) > 0
-    pd.testing.assert_frame_equal(pooled, planted["topics"])
-
-
 def test_a_planted_jump_alerts_with_direction_and_reason_and_little_else_does(planted):
     alerts = planted["alerts"]
     raised = alerts[alerts["alert"]]

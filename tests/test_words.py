@@ -183,22 +183,3 @@ def test_a_first_read_tokenises_a_chunk_at_a_time_and_keeps_the_same_words(wareh
     assert calls == [1, 1, 1] and chunked.tokenised == 3
     pd.testing.assert_frame_equal(chunked.frame, whole)
     assert kept(chunked_store).drop(columns=["tokeniser"]).equals(kept(warehouse).drop(columns=["tokeniser"]))
-
-
-def test_a_first_run_tokenised_by_workers_keeps_what_one_process_keeps(warehouse, tmp_path, monkeypatch):
-    """A million texts are tokenised by a worker per core, a chunk each: the same words, in order."""
-    from onodig.warehouse import Warehouse
-
-    phrases = load_phrases()
-    planted = [p for ps in phrases["planted_topics"]["hamtschema"].values() for p in ps][:12]  # given() dates 19 days
-    texts = {f"i{n:02d}": phrase for n, phrase in enumerate(planted)}
-    texts.update(TEXTS)
-    monkeypatch.setattr(words, "TOKENISE_ROWS", 3)  # several chunks of a few texts
-    given(warehouse, texts)
-    alone = words.read_with_words(warehouse, ["inquiry_id", "text"], processes=1)
-    other = Warehouse(f"duckdb:///{tmp_path / 'other.duckdb'}")
-    given(other, texts)
-    pooled = words.read_with_words(other, ["inquiry_id", "text"], processes=2)
-    assert pooled.tokenised == alone.tokenised == len(texts) > 3 * 2
-    assert pooled.frame["words"].tolist() == alone.frame["words"].tolist()
-    pd.testing.assert_frame_equal(kept(other), kept(warehouse))
