@@ -1,4 +1,4 @@
-"""Worker processes for the work that grows with the history: parsing files, tokenising, classifying."""
+"""Worker processes for the work that grows with the history: parsing files, reading their days, classifying."""
 
 from __future__ import annotations
 
