@@ -165,12 +165,13 @@ def observed_days(
             new[source_name] = set()
         if days:
             waiting[source_name] = days
-    for (source_name, _path), found in zip(fresh, _days_of_files(fresh, processes), strict=True):
+    for (source_name, _path), found in zip(fresh, days_of_files(fresh, processes), strict=True):
         new[source_name] |= found
     return new, waiting
 
 
-def _days_of_files(files: list[tuple[str, Path]], processes: int) -> list[set[date]]:
+def days_of_files(files: list[tuple[str, Path]], processes: int) -> list[set[date]]:
+    """``file_days`` of each ``(source, path)``, in order: by workers when the files are many and big."""
     sources, paths = [s for s, _ in files], [p for _, p in files]
     if processes <= 1 or len(files) < FILES_PER_WORKER * 2 or sum(p.stat().st_size for p in paths) < POOL_BYTES:
         return [file_days(path, source) for source, path in files]

@@ -74,7 +74,10 @@ class Settings:
 
         if not self.landing.is_dir():
             return DEFAULT_FIRST_DAY
-        return earliest_landing_day(self.landing, self.warehouse_url, self.pseudonym_key) or DEFAULT_FIRST_DAY
+        processes = os.cpu_count() or 1  # a first run's million inquiries: every file's days, a worker per core
+        return (
+            earliest_landing_day(self.landing, self.warehouse_url, self.pseudonym_key, processes) or DEFAULT_FIRST_DAY
+        )
 
     @property
     def model_dir(self) -> Path:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from onodig.generator.landing import GeneratorConfig, write_landing
-from onodig.ingestion import first_day as first_day_module
+from onodig.ingestion import days as days_module
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.first_day import earliest_landing_day
 from onodig.ingestion.load import staged_table
@@ -188,5 +188,6 @@ def test_files_the_manifest_knows_are_not_read_again(pages, monkeypatch):
     def unread(path, source):
         raise AssertionError(f"{path} was read although the manifest knows it")
 
-    monkeypatch.setattr(first_day_module, "file_days", unread)
-    assert earliest_landing_day(settings.landing, settings.warehouse_url, TEST_KEY) == settings.first_day
+    monkeypatch.setattr(days_module, "file_days", unread)  # what days_of_files reads a file with
+    for processes in (1, 2):
+        assert earliest_landing_day(settings.landing, settings.warehouse_url, TEST_KEY, processes) == settings.first_day

@@ -4,6 +4,7 @@ from datetime import date
 
 from onodig.ingestion import days as days_module
 from onodig.ingestion.days import new_days_by_source, observed_days
+from onodig.ingestion.first_day import earliest_landing_day
 from onodig.ingestion.load import load_window
 from onodig.pipelines import plan
 from onodig.pipelines.plan import (
@@ -74,6 +75,9 @@ def test_many_new_files_read_by_workers_give_the_days_one_process_gives(tmp_path
     assert one == observed_days(tmp_path, warehouse, processes=2)
     assert one[0]["contacts"] == {date(2026, 3, day) for day in range(1, 13)}
     assert set(one[0]) == {"contacts", "eservice", "cases"} and one[0]["eservice"] == set()
+    # the first day a first run starts from is read from the same files, by workers too
+    earliest = earliest_landing_day(tmp_path, processes=2)
+    assert earliest == earliest_landing_day(tmp_path, processes=1) == date(2026, 2, 23)  # the Monday of March 1
 
 
 def test_the_days_of_a_run_come_from_the_sensor_a_backfill_or_one_partition():
