@@ -2,10 +2,11 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from onodig.warehouse import Warehouse
-from onodig.warehouse.fingerprints import record_window, stale_weeks
+from onodig.warehouse.fingerprints import Inputs, record_window, stale_weeks
 from onodig.warehouse.sql_models import discover, run_model_window, run_upto
 from tests.sql_given import given, inquiries
 
@@ -76,3 +77,19 @@ def test_a_week_that_lost_its_rows_is_stale_and_its_rows_go(store):
     build(store, SECOND, AFTER)
     assert stale_weeks(store) == []
     assert store.scalar("select count(*) from avoidable_demand_weekly where week_start >= date '2026-03-09'") == 0
+
+
+def test_a_weeks_fingerprint_is_its_rows_in_any_order_and_changes_when_two_rows_trade_a_value(store):
+    """What a week's rows are summed up by (DuckDB's hash, PostgreSQL's MD5): order-free, value-exact."""
+
+    def fingerprint(rows: list[tuple]) -> str:
+        frame = pd.DataFrame(rows, columns=["inquiry_id", "hours", "root_cause"])
+        store.replace("weekly_rows", frame.assign(week_start=pd.Timestamp(FIRST)))
+        return Inputs(store).weekly("weekly_rows")[FIRST]
+
+    rows = [("contacts:1", 0.5, "case_delayed"), ("contacts:2", 1.0, None), ("contacts:3", 0.5, "case_delayed")]
+    first = fingerprint(rows)
+    assert fingerprint(list(reversed(rows))) == first
+    assert fingerprint([("contacts:1", 1.0, "case_delayed"), ("contacts:2", 0.5, None), rows[2]]) != first
+    assert fingerprint([rows[0], ("contacts:2", 1.0, ""), rows[2]]) != first  # an empty string is not a null
+    assert fingerprint([*rows, rows[2]]) != first  # a row twice is not the row once
