@@ -12,7 +12,7 @@ from onodig.assets.pages import PAGES, partition_metadata, summary_table
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import OutputsResource, WarehouseResource
 from onodig.assets.table_metadata import table_metadata, written_beside
-from onodig.warehouse import fingerprints
+from onodig.warehouse import fingerprints, increments
 from onodig.warehouse.sql_models import (
     SqlModel,
     discover,
@@ -25,6 +25,7 @@ from onodig.warehouse.sql_models import (
 
 GRAIN_CHECK = "grain_is_unique"
 MART_INPUTS_KEY = dg.AssetKey(["marts", fingerprints.TABLE])
+MODEL_INPUTS_KEY = dg.AssetKey(["intermediate", increments.TABLE])
 # Who answers for a layer's tables: the data team for what cleans and links, the contact-centre
 # analysts for the marts they publish (README, "What it publishes"). Python assets name theirs where they are built.
 LAYER_OWNERS = {"staging": ["team:data"], "intermediate": ["team:data"], "marts": ["team:kundcenter"]}
@@ -94,6 +95,18 @@ def build_sql_asset(
             # many weeks still gives each week's point in the partition plots
             for partition_key, values in partition_metadata(store, model, context.partition_keys).items():
                 context.add_asset_metadata(values, asset_key=key, partition_key=partition_key)
+        elif model.incremental:
+            built = increments.build(model, store)
+            rows = built.rows
+            by = model.incremental.key
+            done = "built whole" if built.whole else f"{built.rebuilt:,} {by}s whose inputs changed rebuilt"
+            context.log.info(f"{model.layer}.{model.name}: {rows:,} rows, {done}")
+            metadata = {
+                "rows": dg.MetadataValue.int(rows),
+                "rebuilt_keys": dg.MetadataValue.int(built.rebuilt),
+                "rebuilt_whole": built.whole,
+                **table_metadata(store, model.name, rows),
+            }
         else:
             rows = run_model(model, store)
             context.log.info(f"{model.layer}.{model.name}: {rows:,} rows")
@@ -110,6 +123,8 @@ def build_sql_asset(
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         if model.partition_by:  # mart_inputs, written beside: its page shows its columns and rows too
             yield from written_beside(store, {MART_INPUTS_KEY: fingerprints.TABLE})
+        if model.incremental:
+            yield from written_beside(store, {MODEL_INPUTS_KEY: increments.TABLE})
         for test in model.tests:
             failures = int(store.scalar(failing_rows_query(model, test)))
             yield dg.AssetCheckResult(
@@ -127,7 +142,7 @@ def build_sql_asset(
 def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """The SQL models, reading the tables the other asset modules write (``upstream``)."""
     models = build_sql_assets(upstream, partitions.weeks)
-    return [*models, mart_inputs_spec(discover())]
+    return [*models, mart_inputs_spec(discover()), model_inputs_spec(discover())]
 
 
 def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
@@ -140,6 +155,19 @@ def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
         owners=LAYER_OWNERS["marts"],
         description="Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
         "that a run rebuilds only the weeks whose inputs changed (onodig run plans with it).",
+    )
+
+
+def model_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
+    """``model_inputs``: written by each incremental intermediate model as it builds."""
+    return dg.AssetSpec(
+        MODEL_INPUTS_KEY,
+        deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.incremental],
+        group_name="intermediate",
+        kinds={"table"},
+        owners=LAYER_OWNERS["intermediate"],
+        description="Per incremental intermediate model and input, a hash of each key's rows as the model was last "
+        "built from them, so that a run rebuilds only the inquiries whose inputs changed.",
     )
 
 

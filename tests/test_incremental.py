@@ -52,6 +52,11 @@ class Pipeline:
         metadata = self.instance.get_latest_materialization_event(INQUIRIES_KEY).asset_materialization.metadata
         return {key: value.value for key, value in metadata.items()}
 
+    def intermediate(self, name: str) -> dict:
+        """What the intermediate model's last build said: the keys it rebuilt, and whether whole."""
+        event = self.instance.get_latest_materialization_event(dg.AssetKey(["intermediate", name]))
+        return {key: value.value for key, value in event.asset_materialization.metadata.items()}
+
     def inquiries(self) -> pd.DataFrame:
         return self.store.read("select * from inquiries order by inquiry_id").reset_index(drop=True)
 
@@ -169,6 +174,11 @@ def test_a_daily_file_is_classified_alone_and_equals_a_fresh_run(daily):
     # the new rows are built (and the earlier submissions whose previous case got a decision), not the history
     assert history["rebuilt_whole"] and not day["rebuilt_whole"]
     assert len(new) <= day["inquiries_rebuilt"] < daily["history_rows"] / 2
+    # and only the intermediate rows they reach: the inquiries rebuilt and their citizens' others
+    for name in ("int_inquiries", "int_case_links", "int_root_causes"):
+        built = pipeline.intermediate(name)
+        assert not built["rebuilt_whole"] and 0 < built["rebuilt_keys"] < daily["history_rows"] / 2, name
+    assert day["inquiries_rebuilt"] <= pipeline.intermediate("int_inquiries")["rebuilt_keys"]
     fresh = Pipeline(daily["root"] / "fresh", daily["landing"], daily["model_dir"])
     scratch, metadata = _fresh(fresh)
     pd.testing.assert_frame_equal(everything, scratch)
@@ -191,6 +201,7 @@ def test_a_late_case_events_file_rebuilds_the_weeks_it_changes_and_equals_a_fres
         shutil.move(path, daily["landing"] / "cases" / path.name)
     run = pipeline.run()
     assert run["classified_this_run"] == 0
+    assert pipeline.intermediate("int_inquiries")["rebuilt_keys"] == 0  # no inquiry changed, only cases
     changed = weeks_whose_rows_differ(before, weekly_inputs(pipeline))
     assert changed, "the late file changed no inquiry's evidence: pick another day"
     assert pipeline.done.weeks == sorted(changed)

@@ -35,6 +35,25 @@ class ColumnTest:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A keyed input of an incremental model (:mod:`warehouse.increments`)."""
+
+    table: str
+    key: str
+    grouped: bool = False  # many rows per key (a case's events): their hashes are summed
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """How a model is rebuilt for the keys whose inputs changed (the ``incremental:`` block of its .yml)."""
+
+    key: str  # the model's key: its rows are deleted and inserted by it
+    restrict: str  # the table the model's query reads only for the keys rebuilt
+    sources: tuple[Source, ...]
+    reach: str  # SQL: the model's keys that changed_<source> (key, citizen_key, process) reach
+
+
+@dataclass(frozen=True)
 class SqlModel:
     name: str
     layer: str
@@ -46,6 +65,7 @@ class SqlModel:
     tests: tuple[ColumnTest, ...] = field(default=())
     summaries: tuple[tuple[str, str], ...] = ()  # (title, query) shown on the asset's page
     partition_by: str = ""  # a date column: the table is built a window of weeks at a time
+    incremental: Incremental | None = None  # rebuilt for the keys whose inputs changed
 
 
 def referenced_tables(sql: str) -> list[str]:
@@ -81,6 +101,15 @@ def _tests(spec: dict) -> tuple[ColumnTest, ...]:
     return tuple(tests)
 
 
+def _incremental(spec: dict | None) -> Incremental | None:
+    if not spec:
+        return None
+    sources = tuple(
+        Source(str(s["table"]), str(s["key"]), bool(s.get("grouped", False))) for s in spec.get("sources") or []
+    )
+    return Incremental(str(spec["key"]), str(spec["restrict"]), sources, str(spec["reach"]).strip())
+
+
 def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
     models = []
     for path in sorted(root.glob("*/*.sql")):
@@ -99,6 +128,7 @@ def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
                 tests=_tests(spec),
                 summaries=tuple((str(k), str(v)) for k, v in (spec.get("summaries") or {}).items()),
                 partition_by=str(spec.get("partition_by") or ""),
+                incremental=_incremental(spec.get("incremental")),
             )
         )
     return models
@@ -111,14 +141,14 @@ def transpile(sql: str, dialect: str) -> str:
     return sqlglot.transpile(sql, read=SOURCE_DIALECT, write=target)[0]
 
 
-def _driver_sql(sql: str, warehouse: Warehouse) -> str:
+def driver_sql(sql: str, warehouse: Warehouse) -> str:
     """SQL for ``exec_driver_sql``: drivers with %-style parameters need a literal % doubled."""
     return sql if warehouse.is_duckdb else sql.replace("%", "%%")
 
 
 def run_model(model: SqlModel, warehouse: Warehouse) -> int:
     """Rebuild the model's table from its query in one transaction; returns its row count."""
-    select = _driver_sql(transpile(model.sql, warehouse.dialect), warehouse)
+    select = driver_sql(transpile(model.sql, warehouse.dialect), warehouse)
     with warehouse.connect() as conn:
         conn.exec_driver_sql(f'drop table if exists "{model.name}"')
         conn.exec_driver_sql(f'create table "{model.name}" as {select}')
@@ -137,7 +167,7 @@ def run_model_window(model: SqlModel, warehouse: Warehouse, start: date, end: da
     column = model.partition_by
     select = transpile(model.sql, warehouse.dialect)
     bounds = in_window(column, start, end)
-    windowed = _driver_sql(f"select * from ({select}) as model_rows where {bounds}", warehouse)
+    windowed = driver_sql(f"select * from ({select}) as model_rows where {bounds}", warehouse)
     table = f'"{model.name}"'
     with warehouse.connect() as conn:
         shape = list(conn.exec_driver_sql(f"select * from ({windowed}) as shape limit 0").keys())
@@ -193,8 +223,14 @@ def run_upto(target: str, warehouse: Warehouse, models: list[SqlModel] | None = 
             needed.add(name)
             todo.extend(by_name[name].depends_on)
     order = TopologicalSorter({n: [d for d in by_name[n].depends_on if d in needed] for n in needed}).static_order()
+    from onodig.warehouse import increments  # it builds on this module
+
     ran = []
     for name in order:
-        run_model(by_name[name], warehouse)
+        model = by_name[name]
+        if model.incremental:
+            increments.build(model, warehouse)
+        else:
+            run_model(model, warehouse)
         ran.append(name)
     return ran
