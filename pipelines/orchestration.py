@@ -25,6 +25,7 @@ from onodig.pipelines import plan
 from onodig.pipelines.plan import PlannedRun, Window
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse, fingerprints
+from onodig.warehouse.sql_models import discover
 
 
 def data_weeks(store: Warehouse) -> Window | None:
@@ -83,6 +84,7 @@ class Done:
     weeks: list[date] = field(default_factory=list)
     rebuilt: int | None = None  # inquiries built again (new, changed or gone)
     rebuilt_whole: bool = False
+    intermediate: dict[str, tuple[int, bool]] = field(default_factory=dict)  # model: (keys rebuilt, whole)
 
     def lines(self, seconds: float) -> list[str]:
         rate = f"{self.rows_loaded / seconds:,.0f} rows/s" if seconds > 0 else "-"
@@ -91,8 +93,16 @@ class Done:
             f"days loaded: {self.days or 'none'} ({self.rows_loaded:,} rows, {rate} over the whole run)",
             f"inquiries classified by the model: {classified}",
             f"inquiries rebuilt: {self._rebuilt()}",
+            f"intermediate rows rebuilt: {self._intermediate()}",
             f"weeks rebuilt: {describe_weeks(self.weeks)}",
         ]
+
+    def _intermediate(self) -> str:
+        if not self.intermediate:
+            return "-"
+        return ", ".join(
+            f"{name} {keys:,}" + (" (whole)" if whole else "") for name, (keys, whole) in self.intermediate.items()
+        )
 
     def _rebuilt(self) -> str:
         if self.rebuilt is None:
@@ -173,6 +183,12 @@ def run_in_order(
     done.classified = int(classified[-1]) if classified else None
     done.rebuilt = int(rebuilt[-1]) if rebuilt else None
     done.rebuilt_whole = bool(linked.metadata(INQUIRIES_KEY, "rebuilt_whole")[-1:] == [True])
+    for model in discover():
+        if model.incremental:
+            key = dg.AssetKey([model.layer, model.name])
+            keys, whole = linked.metadata(key, "rebuilt_keys"), linked.metadata(key, "rebuilt_whole")
+            if keys:
+                done.intermediate[model.name] = (int(keys[-1]), bool(whole[-1:] == [True]))
     stale, publishing = publish_plan(store, today)
     if not publishing:
         log("no inquiries: no weeks to publish")
