@@ -147,27 +147,34 @@ def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.As
 
 def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
     """``mart_inputs``: written by each weekly mart as it builds a window, read by the run plan."""
-    return dg.AssetSpec(
+    return _written_beside_spec(
         MART_INPUTS_KEY,
-        deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.partition_by],
-        group_name="marts",
-        kinds={"table"},
-        owners=LAYER_OWNERS["marts"],
-        description="Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
+        [m for m in models if m.partition_by],
+        "Per weekly mart and week, a fingerprint of the rows and tables that week was built from, so "
         "that a run rebuilds only the weeks whose inputs changed (onodig run plans with it).",
     )
 
 
 def model_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
     """``model_inputs``: written by each incremental intermediate model as it builds."""
-    return dg.AssetSpec(
+    return _written_beside_spec(
         MODEL_INPUTS_KEY,
-        deps=[dg.AssetKey([m.layer, m.name]) for m in models if m.incremental],
-        group_name="intermediate",
-        kinds={"table"},
-        owners=LAYER_OWNERS["intermediate"],
-        description="Per incremental intermediate model and input, a hash of each key's rows as the model was last "
+        [m for m in models if m.incremental],
+        "Per incremental intermediate model and input, a hash of each key's rows as the model was last "
         "built from them, so that a run rebuilds only the inquiries whose inputs changed.",
+    )
+
+
+def _written_beside_spec(key: dg.AssetKey, writers: list[SqlModel], description: str) -> dg.AssetSpec:
+    """A table the ``writers`` write beside their own, in their layer's group."""
+    layer = key.path[0]
+    return dg.AssetSpec(
+        key,
+        deps=[dg.AssetKey([m.layer, m.name]) for m in writers],
+        group_name=layer,
+        kinds={"table"},
+        owners=LAYER_OWNERS[layer],
+        description=description,
     )
 
 

@@ -30,6 +30,17 @@ def warehouse(tmp_path) -> Warehouse:
     return Warehouse(f"duckdb:///{tmp_path / 'test.duckdb'}")
 
 
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store_on_each_backend(request, tmp_path, postgres_database) -> Warehouse:
+    """The same test on a DuckDB file and on a fresh PostgreSQL database (skipped without a server)."""
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    if request.param == "duckdb":
+        return Warehouse(f"duckdb:///{tmp_path / f'{name}.duckdb'}")
+    if postgres_database is None:
+        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
+    return Warehouse(postgres_database(name))
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """One trained classifier for the whole session: training is the slow part."""

@@ -13,13 +13,9 @@ from tests.sql_given import given, inquiries
 FIRST, SECOND, AFTER = date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def store(request, tmp_path, postgres_database):
-    if request.param == "duckdb":
-        return Warehouse(f"duckdb:///{tmp_path / 'fingerprints.duckdb'}")
-    if postgres_database is None:
-        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
-    return Warehouse(postgres_database("fingerprints"))
+@pytest.fixture
+def store(store_on_each_backend):
+    return store_on_each_backend
 
 
 def weekly_marts():

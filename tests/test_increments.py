@@ -12,13 +12,9 @@ INCREMENTAL = ("int_inquiries", "int_case_links", "int_root_causes")
 MODELS = {m.name: m for m in discover()}
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def store(request, tmp_path, postgres_database):
-    if request.param == "duckdb":
-        return Warehouse(f"duckdb:///{tmp_path / 'increments.duckdb'}")
-    if postgres_database is None:
-        pytest.skip("no PostgreSQL server: set ONODIG_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)")
-    return Warehouse(postgres_database("increments"))
+@pytest.fixture
+def store(store_on_each_backend):
+    return store_on_each_backend
 
 
 def history():
