@@ -99,7 +99,7 @@ def build_sql_asset(
             built = increments.build(model, store)
             rows = built.rows
             by = model.incremental.key
-            done = "built whole" if built.whole else f"{built.rebuilt:,} {by}s whose inputs changed rebuilt"
+            done = "built whole" if built.whole else f"rebuilt for {built.rebuilt:,} {by} values, the rest kept"
             context.log.info(f"{model.layer}.{model.name}: {rows:,} rows, {done}")
             metadata = {
                 "rows": dg.MetadataValue.int(rows),

@@ -1,7 +1,7 @@
 """Intermediate models rebuilt for the rows whose inputs changed, not whole.
 
 A daily run adds a few thousand inquiries to a history of a million; rebuilding ``int_inquiries``,
-its links and ``int_root_causes`` whole cost what the history holds. A model with an
+``int_case_links`` and ``int_root_causes`` whole cost what the history holds. A model with an
 ``incremental:`` block in its ``.yml`` names its key, the table it reads only for the keys it
 rebuilds (``restrict``), its keyed inputs (``sources``) and how a changed key of an input reaches
 its own keys (``reach``: SQL over ``changed_<source>``, each changed key with the partition values
