@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from onodig.warehouse.fingerprints import Inputs, named_columns
+from onodig.warehouse.fingerprints import Inputs, named_columns, rows_hash
 from onodig.warehouse.sql_models import SOURCE_DIALECT, Incremental, Source, SqlModel, driver_sql, run_model, transpile
 from onodig.warehouse.store import Warehouse, literal
 
@@ -66,14 +66,6 @@ def every_row_digest(model: SqlModel, store: Warehouse) -> str:
     return hashlib.md5("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-def _row_hash(store: Warehouse, columns: list[str], grouped: bool) -> str:
-    if store.is_duckdb:
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        return f"hash(sum(cast(hash({quoted}) as hugeint)), count(*))" if grouped else f"hash({quoted})"
-    text = " || '|' || ".join(f"coalesce(cast(\"{c}\" as varchar), '\u2205')" for c in columns)
-    return f"md5(string_agg(md5({text}), ',' order by md5({text})))" if grouped else f"md5({text})"
-
-
 def _now_sql(model: SqlModel, source: Source, store: Warehouse) -> str:
     """Each key of the source with its partition values and the hash of its rows, as they are now."""
     held = store.columns(source.table)
@@ -81,7 +73,7 @@ def _now_sql(model: SqlModel, source: Source, store: Warehouse) -> str:
     columns = [c for c in held if c in named] or held
     parts = [f'"{p}"' if p in held and not source.grouped else "cast(null as varchar)" for p in PARTS]
     key = f'cast("{source.key}" as varchar)'
-    hashed = _row_hash(store, columns, source.grouped)
+    hashed = rows_hash(store, columns, source.grouped)
     select = f"{key} as key, {parts[0]} as citizen_key, {parts[1]} as process, {hashed} as h"
     group = f"group by {key}" if source.grouped else ""
     return f'select {select} from "{source.table}" where "{source.key}" is not null {group}'
