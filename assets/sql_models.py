@@ -141,8 +141,9 @@ def build_sql_asset(
 
 def build(partitions: Partitions, upstream: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """The SQL models, reading the tables the other asset modules write (``upstream``)."""
-    models = build_sql_assets(upstream, partitions.weeks)
-    return [*models, mart_inputs_spec(discover()), model_inputs_spec(discover())]
+    models = discover()
+    assets = build_sql_assets(upstream, partitions.weeks, models)
+    return [*assets, mart_inputs_spec(models), model_inputs_spec(models)]
 
 
 def mart_inputs_spec(models: list[SqlModel]) -> dg.AssetSpec:
@@ -179,9 +180,11 @@ def _written_beside_spec(key: dg.AssetKey, writers: list[SqlModel], description:
 
 
 def build_sql_assets(
-    upstream: Iterable[dg.AssetKey], weekly: dg.PartitionsDefinition | None = None
+    upstream: Iterable[dg.AssetKey],
+    weekly: dg.PartitionsDefinition | None = None,
+    models: list[SqlModel] | None = None,
 ) -> list[dg.AssetsDefinition]:
-    models = discover()
+    models = discover() if models is None else models
     tables = {key.path[-1]: key for key in upstream}
     tables.update({m.name: dg.AssetKey([m.layer, m.name]) for m in models})
     return [build_sql_asset(model, tables, weekly) for model in models]

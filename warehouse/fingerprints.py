@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 import pandas as pd
 import sqlglot
@@ -110,14 +111,16 @@ class Inputs:
         return {week: _digest(every_week, *(f"{t}={self.weekly(t).get(week, '')}" for t in weekly)) for week in weeks}
 
 
-def named_columns(sql: str) -> set[str]:
+@cache
+def named_columns(sql: str) -> frozenset[str]:
     """The column names a query names anywhere: what it can read of an every-week table.
 
     The marts read every-week tables through ``select * from table`` and then name the columns
     they use, so a column added for another reader (``classifier_correction.audited``) does not
-    make every week stale.
+    make every week stale. Parsed once per query and process: an incremental model asks for each
+    of its inputs on every build.
     """
-    return {column.name for column in sqlglot.parse_one(sql, read=SOURCE_DIALECT).find_all(exp.Column)}
+    return frozenset(column.name for column in sqlglot.parse_one(sql, read=SOURCE_DIALECT).find_all(exp.Column))
 
 
 def ensure_table(store: Warehouse) -> None:
