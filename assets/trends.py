@@ -16,7 +16,7 @@ from onodig.assets.demand import INQUIRIES_KEY, WORDS_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.assets.table_metadata import table_metadata, written_beside
-from onodig.demand import alerts, topics, words
+from onodig.demand import alerts, topics, week_counts, words
 from onodig.demand.weekly_tables import replace_weeks
 from onodig.ingestion.coverage import export_coverage, stockholm_today
 from onodig.warehouse.store import in_window
@@ -24,6 +24,7 @@ from onodig.warehouse.store import in_window
 TOPICS_KEY = dg.AssetKey(["trends", topics.TABLE])
 ALERTS_KEY = dg.AssetKey(["trends", alerts.TABLE])
 NAMED_KEY = dg.AssetKey(["core", topics.NAMED_TABLE])
+COUNTS_KEY = dg.AssetKey(["trends", week_counts.TABLE])
 WEEKLY_KEY = dg.AssetKey(["marts", "avoidable_demand_weekly"])
 ALERTS_CHECK = "no_demand_alerts"
 PREVIEW_ROWS = 20
@@ -114,25 +115,24 @@ def build(partitions: Partitions) -> list:
         settings, names = landing.trends(), landing.topic_names()
         start, end = window_dates(context)
         store = warehouse.get()
-        earliest = start - timedelta(weeks=settings.topics.trailing_weeks, days=7)
-        weeks = _mondays(start, end)
-        read = words.read_with_words(
-            store,
-            ["inquiry_id", "occurred_at", "process", "demand_type", "text"],
-            in_window("occurred_at", earliest, end),
-            split=False,  # counted from the kept strings: a pair per word costs more than the counting
-            text_where=in_window("occurred_at", weeks[0], end),  # the examples are these weeks' own
-        )
-        _log_words(context, store, read)
-        found = topics.emerging_topics(read.frame, weeks, settings.topics, names)
+        watched = week_counts.watch(store, _mondays(start, end), settings.topics, names)
+        found = watched.topics
+        _log_words(context, store, watched.read)
         total = replace_weeks(store, topics.TABLE, found, start, end)
-        context.log.info(f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}")
+        context.log.info(
+            f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}; {watched.kept} trailing "
+            f"process-week(s) from {week_counts.TABLE}, {watched.counted} counted and kept"
+        )
+        for event in written_beside(store, {COUNTS_KEY: week_counts.TABLE}):
+            context.log_event(event)
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(store, topics.TABLE, total),
                 "rows": dg.MetadataValue.int(total),
                 "emerging_in_these_weeks": dg.MetadataValue.int(len(found)),
-                "tokenised_this_run": dg.MetadataValue.int(read.tokenised),
+                "tokenised_this_run": dg.MetadataValue.int(watched.read.tokenised),
+                "trailing_weeks_kept": dg.MetadataValue.int(watched.kept),
+                "weeks_counted": dg.MetadataValue.int(watched.counted),
                 "weeks": f"{start} to {end} (exclusive)",
                 "settings": settings.origin,
                 "emerging": dg.MetadataValue.md(
@@ -209,4 +209,16 @@ def build(partitions: Partitions) -> list:
             },
         )
 
-    return [inquiry_topics, emerging_topics, demand_alerts, no_demand_alerts]
+    counts = dg.AssetSpec(
+        COUNTS_KEY,
+        deps=[INQUIRIES_KEY],
+        group_name="trends",
+        kinds={"table"},
+        owners=["team:data"],
+        description="Each process-week's words as the trend watch counts them (inquiry ids and a sparse count per "
+        "lemma, trends.yaml's stop words dropped), with a hash of the week's inquiries and a key of the tokeniser "
+        "and stop words, written by trends/emerging_topics: a daily run takes its trailing weeks' counts from here "
+        "instead of reading and counting their words again; a week whose inquiries or stop words changed is counted "
+        "again.",
+    )
+    return [inquiry_topics, emerging_topics, demand_alerts, no_demand_alerts, counts]

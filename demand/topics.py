@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
@@ -75,6 +75,7 @@ COUNT_ROWS = 100_000  # inquiries whose words are split and counted at a time
 _SPACE = re.compile(r"\s+")
 
 Words = list[tuple[str, str]]  # (lemma, surface form), both lower-case
+WordsOf = Callable[[list[str]], pd.DataFrame]  # inquiry ids -> their kept inquiry_id, lemmas, forms
 
 
 class Tokeniser:
@@ -132,8 +133,50 @@ def weeks_of(occurred_at: pd.Series) -> pd.Series:
     return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
 
 
+@dataclass(frozen=True)
+class _Window:
+    """A process-week's inquiries and its trailing weeks', and those the topics are fitted on."""
+
+    current: pd.DataFrame
+    trailing: pd.DataFrame
+    previous_weeks: int
+    now: np.ndarray  # positions in current
+    drawn: np.ndarray  # positions in trailing
+
+
+def _window(docs: pd.DataFrame, week: date, settings: TopicSettings) -> _Window | None:
+    """None when the week has too few inquiries or trailing weeks to test."""
+    # emerging_topics hands them over sorted: sorting 130,000 string ids again per process-week
+    # was a fifth of a million-inquiry run's trend watch
+    ordered = docs["inquiry_id"].is_monotonic_increasing
+    docs = docs.reset_index(drop=True) if ordered else docs.sort_values("inquiry_id", ignore_index=True)
+    first = week - timedelta(weeks=settings.trailing_weeks)
+    current = docs[docs["week_start"] == week].reset_index(drop=True)
+    trailing = docs[(docs["week_start"] >= first) & (docs["week_start"] < week)].reset_index(drop=True)
+    previous_weeks = int(trailing["week_start"].nunique())
+    if previous_weeks < settings.min_trailing_weeks or len(current) < 2 * settings.docs_per_topic:
+        return None
+    # Topics are fitted on the week and as many inquiries of the weeks before, drawn evenly: a topic
+    # cut to fit the week alone would look bigger in it than before (the winner's curse), one fitted
+    # on all earlier weeks would drown a reason that is new this week.
+    # A week of more than max_fit_inquiries is fitted on that many of its inquiries, drawn evenly:
+    # its topics keep their shares, and the NMF stops costing more as the week grows. A topic's
+    # volume is still counted over every inquiry of the week (topics_of_week).
+    now = np.arange(len(current))
+    if len(current) > settings.max_fit_inquiries:
+        rng = np.random.default_rng(settings.random_state)
+        now = np.sort(rng.choice(len(current), settings.max_fit_inquiries, replace=False))
+    sample = trailing.sample(n=min(len(now), len(trailing)), random_state=settings.random_state)
+    drawn = trailing.index.get_indexer(sample.sort_values("inquiry_id").index)
+    return _Window(current, trailing, previous_weeks, now, drawn)
+
+
 def topics_of_week(
-    docs: pd.DataFrame, week: date, settings: TopicSettings, counts: WordCounts | None = None
+    docs: pd.DataFrame,
+    week: date,
+    settings: TopicSettings,
+    counts: WordCounts | None = None,
+    words_of: WordsOf | None = None,
 ) -> list[TopicCandidate]:
     """The topics of one process's ``week`` with their earlier volume and Poisson p-value.
 
@@ -143,17 +186,19 @@ def topics_of_week(
     Only the week's rows need a ``text``: the examples are theirs. ``counts``, when given, are
     every doc's words counted once (``counted``), found by the docs' ``count_row``: a run over
     many weeks then splits and counts each inquiry once rather than once per window it is in.
+    A trailing row may come without its words (its week's counts were kept, ``WeekCounts``): the
+    few of those the topics are fitted on get theirs from ``words_of``.
     """
-    # emerging_topics hands them over sorted: sorting 130,000 string ids again per process-week
-    # was a fifth of a million-inquiry run's trend watch
-    ordered = docs["inquiry_id"].is_monotonic_increasing
-    docs = docs.reset_index(drop=True) if ordered else docs.sort_values("inquiry_id", ignore_index=True)
-    first = week - timedelta(weeks=settings.trailing_weeks)
-    current = docs[docs["week_start"] == week]
-    trailing = docs[(docs["week_start"] >= first) & (docs["week_start"] < week)]
-    previous_weeks = int(trailing["week_start"].nunique())
-    if previous_weeks < settings.min_trailing_weeks or len(current) < 2 * settings.docs_per_topic:
+    return _topics_of_cut(_window(docs, week, settings), week, settings, counts, words_of)
+
+
+def _topics_of_cut(
+    cut: _Window | None, week: date, settings: TopicSettings, counts: WordCounts | None, words_of: WordsOf | None
+) -> list[TopicCandidate]:
+    """``topics_of_week`` of a week already cut from its docs."""
+    if cut is None:
         return []
+    current, trailing, now = cut.current, cut.trailing, cut.now
     window = pd.concat([current, trailing], ignore_index=True)
     strings = "words" not in window.columns
     counts = counted(window, settings) if counts is None else counts.rows(window["count_row"].to_numpy())
@@ -161,19 +206,7 @@ def topics_of_week(
     if x_window is None:  # no word in two inquiries
         return []
     tfidf = TfidfTransformer(sublinear_tf=True).fit(x_window)
-    # Topics are fitted on the week and as many inquiries of the weeks before, drawn evenly: a topic
-    # cut to fit the week alone would look bigger in it than before (the winner's curse), one fitted
-    # on all earlier weeks would drown a reason that is new this week.
-    # A week of more than max_fit_inquiries is fitted on that many of its inquiries, drawn evenly:
-    # its topics keep their shares, and the NMF stops costing more as the week grows. A topic's
-    # volume is still counted over every inquiry of the week, below.
-    now = np.arange(len(current))
-    if len(current) > settings.max_fit_inquiries:
-        rng = np.random.default_rng(settings.random_state)
-        now = np.sort(rng.choice(len(current), settings.max_fit_inquiries, replace=False))
-    sample = trailing.sample(n=min(len(now), len(trailing)), random_state=settings.random_state)
-    drawn = len(current) + trailing.index.get_indexer(sample.sort_values("inquiry_id").index)
-    fitted = np.concatenate([now, drawn])
+    fitted = np.concatenate([now, len(current) + cut.drawn])
     x_fit = tfidf.transform(x_window[fitted])
     # only the words the fitted inquiries hold: a small week over long trailing weeks has thousands
     # of columns it never uses, and NMF's cost grows with every column (keywords come from the words)
@@ -185,11 +218,7 @@ def topics_of_week(
     # for one week at 200,000 inquiries, the same topics).
     with threadpool_limits(limits=1):
         weights = nmf.fit_transform(x_fit)
-    if strings:  # only these need their words as pairs
-        fitted_words = paired(window["lemmas"].iloc[fitted], window["forms"].iloc[fitted])
-    else:
-        fitted_words = window["words"].iloc[fitted].tolist()
-    fitted_words = without(fitted_words, settings.stop_words)
+    fitted_words = without(_words_of_rows(window.iloc[fitted], strings, words_of), settings.stop_words)
     keywords = class_keywords(fitted_words, _assigned(weights), k, settings.match_keywords)
     # A topic is cut to fit this week's texts, so counting the earlier weeks by the model would
     # find it smaller there than it was (the winner's curse). Both weeks are counted by one rule
@@ -209,7 +238,7 @@ def topics_of_week(
             continue
         count = len(members)
         earlier = int((shared_before[:, topic] >= need).sum())
-        mean = earlier / previous_weeks
+        mean = earlier / cut.previous_weeks
         expected = max(mean, settings.baseline_floor)
         p_value = float(poisson.sf(count - 1, expected))
         shown = [surface for _, surface in keywords[topic][: settings.keywords]]
@@ -223,7 +252,7 @@ def topics_of_week(
             "keywords": ", ".join(shown),
             "inquiries": count,
             "previous_inquiries": round(mean, 3),
-            "previous_weeks": previous_weeks,
+            "previous_weeks": cut.previous_weeks,
             "expected": round(expected, 3),
             "growth": round(count / expected, 3),
             "p_value": p_value,
@@ -232,6 +261,25 @@ def topics_of_week(
             "match_words": {word for pair in keywords[topic] for word in pair},
         }
         out.append(TopicCandidate(row, p_value))
+    return out
+
+
+def _words_of_rows(rows: pd.DataFrame, strings: bool, words_of: WordsOf | None) -> list[Words]:
+    """The words of these rows as pairs (only these need them): their own, or for a row of a
+    week whose counts were kept, what ``words_of`` reads for it."""
+    own = rows["lemmas" if strings else "words"].notna().to_numpy()
+    have = rows[own]
+    out: list[Words] = [[] for _ in range(len(rows))]
+    mine = paired(have["lemmas"], have["forms"]) if strings else have["words"].tolist()
+    for at, words in zip(np.flatnonzero(own), mine, strict=True):
+        out[at] = words
+    if not own.all():
+        if words_of is None:
+            raise ValueError("rows without their words need a words_of to read them")
+        ids = rows["inquiry_id"][~own]
+        read = words_of(ids.tolist()).set_index("inquiry_id").reindex(ids)
+        for at, words in zip(np.flatnonzero(~own), paired(read["lemmas"], read["forms"]), strict=True):
+            out[at] = words
     return out
 
 
@@ -306,9 +354,26 @@ class WordCounts:
         matrix.sum_duplicates()
         return cls(names[order], matrix)
 
+    @classmethod
+    def stacked(cls, parts: list[WordCounts]) -> WordCounts:
+        """The rows of each part in turn, over all their lemmas: what counting them together gives."""
+        lemmas = np.array(sorted(set(chain.from_iterable(p.lemmas.tolist() for p in parts))), dtype=object)
+        blocks = []
+        for part in parts:
+            column = np.searchsorted(lemmas, part.lemmas) if len(part.lemmas) else np.zeros(0, dtype=np.int64)
+            m = part.matrix  # columns map in order: the indices stay sorted
+            blocks.append(sp.csr_matrix((m.data, column[m.indices], m.indptr), shape=(m.shape[0], len(lemmas))))
+        matrix = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, 0))
+        return cls(lemmas, matrix.astype(np.float64))
+
     def rows(self, positions: np.ndarray) -> WordCounts:
         """The counts of these inquiries (positions in this matrix), over the same lemmas."""
         return WordCounts(self.lemmas, self.matrix[positions])
+
+    def compact(self) -> WordCounts:
+        """The same counts over only the lemmas these inquiries hold."""
+        used = np.unique(self.matrix.indices)
+        return WordCounts(self.lemmas[used], self.matrix[:, used])
 
     def tfidf_columns(self, min_df: int, max_df: float) -> sp.csr_matrix | None:
         """The counts of the lemmas in ``min_df`` inquiries or more and at most ``max_df`` of them,
@@ -337,6 +402,24 @@ class WordCounts:
         held = self.matrix[:, np.searchsorted(self.lemmas, np.array(vocabulary, dtype=object))].astype(np.int64)
         held.data[:] = 1
         return np.asarray(held @ topics)
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One process-week's inquiries (ids sorted) and their words counted, less trends.yaml's stop
+    words: a completed week's counts are the same every day, so a daily run keeps them
+    (``week_counts``) instead of reading and counting six trailing weeks' words again."""
+
+    inquiry_ids: np.ndarray  # object array of str, sorted
+    counts: WordCounts
+
+
+@dataclass(frozen=True)
+class Found:
+    """The emerging topics, and the words of each process-week read this call, counted."""
+
+    topics: pd.DataFrame
+    counted: dict[tuple[str, date], WeekCounts]
 
 
 def _among(words: np.ndarray, stop: set[str]) -> np.ndarray:
@@ -390,28 +473,61 @@ def emerging_topics(
     names: TopicNames | None = None,
     tokenise: Callable[[list[str]], list[Words]] | None = None,
 ) -> pd.DataFrame:
+    """The emerging topics of every process in ``weeks`` (Mondays): :func:`find_emerging`'s topics."""
+    return find_emerging(inquiries, weeks, settings, names, tokenise).topics
+
+
+def find_emerging(
+    inquiries: pd.DataFrame,
+    weeks: Iterable[date],
+    settings: TopicSettings,
+    names: TopicNames | None = None,
+    tokenise: Callable[[list[str]], list[Words]] | None = None,
+    kept: Mapping[tuple[str, date], WeekCounts] | None = None,
+    words_of: WordsOf | None = None,
+) -> Found:
     """The emerging topics of every process in ``weeks`` (Mondays), one row per process, week and topic.
 
     ``inquiries``: ``inquiry_id``, ``occurred_at``, ``process``, ``demand_type`` and masked ``text``
     of (at least) those weeks and their trailing weeks (the trailing weeks' ``text`` may be missing
     when they have words), and their ``words`` or ``lemmas`` and ``forms`` if they were kept
     (``words.read_with_words``: built-in stop words dropped; trends.yaml's are dropped here), else
-    they are tokenised with ``tokenise``. The false-alarm rate is split over all
-    topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
+    they are tokenised with ``tokenise``. A trailing process-week before the first of ``weeks``
+    may instead be in ``kept``, its words counted on an earlier run (``Found.counted``), and
+    missing from ``inquiries``; ``words_of`` then reads the words of the few of its inquiries the
+    topics are fitted on. Either way the topics are the same. The false-alarm rate is split over
+    all topics tested in a week (Bonferroni), so a quiet history raises about ``false_alarm_rate``
     emerging topics a week in all, whatever the number of processes.
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
-        return _typed(pd.DataFrame(columns=COLUMNS))
-    kept = next((c for c in (["words"], ["lemmas", "forms"]) if set(c) <= set(inquiries.columns)), [])
-    docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text", *kept]].copy()
+        return Found(_typed(pd.DataFrame(columns=COLUMNS)), {})
+    kept_columns = next((c for c in (["words"], ["lemmas", "forms"]) if set(c) <= set(inquiries.columns)), [])
+    docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text", *kept_columns]].copy()
     docs["week_start"] = weeks_of(docs["occurred_at"])
-    docs = docs[docs["week_start"] >= weeks[0] - timedelta(weeks=settings.trailing_weeks)]
+    first = weeks[0] - timedelta(weeks=settings.trailing_weeks)
+    docs = docs[docs["week_start"] >= first]
     docs = docs[docs["week_start"] <= weeks[-1]].sort_values("inquiry_id", ignore_index=True)
-    if not kept:
+    if not kept_columns:
         docs["words"] = (tokenise or Tokeniser(settings.stop_words))(docs["text"].fillna("").tolist())
     by_process = list(docs.groupby("process", sort=True))
-    found = [candidates_of(own, weeks, settings) for _, own in by_process]
+    read = set(zip(docs["process"], docs["week_start"], strict=True))
+    usable = {
+        key: week_counts for key, week_counts in (kept or {}).items() if first <= key[1] < weeks[0] and key not in read
+    }
+    prepared, counted_now = [], {}
+    for process, own in by_process:
+        own_kept = {week: counts for (p, week), counts in usable.items() if p == process}
+        docs_counts, counted_weeks = with_kept(own, settings, own_kept)
+        prepared.append(docs_counts)
+        counted_now.update({(process, week): counts for week, counts in counted_weeks.items()})
+    cuts = [{week: _window(d, week, settings) for week in weeks} for d, _ in prepared]
+    if usable and words_of is not None:
+        words_of = _prefetched(words_of, cuts)
+    found = [
+        [_topics_of_cut(own_cuts[week], week, settings, counts, words_of) for week in weeks]
+        for (_, counts), own_cuts in zip(prepared, cuts, strict=True)
+    ]
     rows = []
     for at in range(len(weeks)):
         pairs = zip(by_process, found, strict=True)
@@ -427,18 +543,60 @@ def emerging_topics(
                 name = _name(row.pop("match_words"), process, names)
                 rows.append({"process": process, **row, "threshold": threshold, "name": name})
     if not rows:
-        return _typed(pd.DataFrame(columns=COLUMNS))
+        return Found(_typed(pd.DataFrame(columns=COLUMNS)), counted_now)
     frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
-    return _typed(frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True))
+    frame = frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True)
+    return Found(_typed(frame), counted_now)
 
 
-def candidates_of(own: pd.DataFrame, weeks: list[date], settings: TopicSettings) -> list[list[TopicCandidate]]:
-    """One process's tested topics in each of ``weeks``: its words counted once (an inquiry is in
-    the window of up to trailing_weeks + 1 weeks), each week's window cut from those counts."""
+def with_kept(
+    own: pd.DataFrame, settings: TopicSettings, kept: Mapping[date, WeekCounts] | None = None
+) -> tuple[tuple[pd.DataFrame, WordCounts], dict[date, WeekCounts]]:
+    """One process's docs with a ``count_row`` into their words counted, the ``kept`` weeks' rows
+    among them (sorted by id, without words), and each week of ``own`` counted on its own.
+
+    Its words are counted once: an inquiry is in the window of up to trailing_weeks + 1 weeks,
+    and each week's window is cut from these counts.
+    """
     own = own.reset_index(drop=True)
     counts = counted(own, settings)
+    ids = own["inquiry_id"].to_numpy(dtype=object)
+    by_week = own.groupby("week_start", sort=True).indices
+    weekly = {week: WeekCounts(ids[rows], counts.rows(rows).compact()) for week, rows in by_week.items()}
+    if kept:
+        earlier = pd.DataFrame(
+            {
+                "inquiry_id": np.concatenate([k.inquiry_ids for k in kept.values()]),
+                "week_start": np.repeat(list(kept), [len(k.inquiry_ids) for k in kept.values()]),
+            }
+        )
+        counts = WordCounts.stacked([counts, *(k.counts for k in kept.values())])
+        own = pd.concat([own, earlier], ignore_index=True)
     own["count_row"] = np.arange(len(own))
-    return [topics_of_week(own, week, settings, counts) for week in weeks]
+    if kept:
+        own = own.sort_values("inquiry_id", ignore_index=True)
+    return (own, counts), weekly
+
+
+def _prefetched(words_of: WordsOf, cuts: list[dict[date, _Window | None]]) -> WordsOf:
+    """``words_of`` read once for every kept row any week's topics are fitted on: a read per
+    process cost 0.2 s each at a million inquiries, whatever its few thousand rows."""
+    wanted: set[str] = set()
+    for cut in (c for own in cuts for c in own.values() if c is not None):
+        fitted = cut.trailing.iloc[cut.drawn]
+        column = "words" if "words" in fitted.columns else "lemmas"
+        wanted.update(fitted.loc[fitted[column].isna(), "inquiry_id"])
+    read = words_of(sorted(wanted)).drop_duplicates("inquiry_id").set_index("inquiry_id") if wanted else None
+
+    def lookup(ids: list[str]) -> pd.DataFrame:
+        found = (
+            read.reindex(ids) if read is not None else pd.DataFrame(index=pd.Index(ids), columns=["lemmas", "forms"])
+        )
+        rest = found.index[found["lemmas"].isna()].tolist()
+        found = found.rename_axis("inquiry_id").reset_index()
+        return pd.concat([found.dropna(subset=["lemmas"]), words_of(rest)], ignore_index=True) if rest else found
+
+    return lookup
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -72,6 +72,7 @@ def read_with_words(
     tokenise: Callable[[list[str]], list[Words]] | None = None,
     split: bool = True,
     text_where: str | None = None,
+    tidy: bool = True,
 ) -> WithWords:
     """The ``inquiries`` rows ``where`` holds (``columns``, which must include ``inquiry_id`` and
     ``text``), ordered by ``inquiry_id``, each with its ``words`` (built-in stop words dropped):
@@ -81,6 +82,8 @@ def read_with_words(
     pairs per inquiry costs more to make than a reader that counts words needs). With
     ``text_where`` (SQL on ``inquiries``) ``text`` is read only for the rows it holds and those
     that must be tokenised; it is missing for the others (emerging_topics shows the week's texts only).
+
+    ``tidy=False`` skips :func:`drop_stale`, for a read of a few rows beside one that tidies.
 
     ``tokenise`` must drop only the built-in stop words (``Tokeniser()``, the default): what it
     returns is kept for every later reader.
@@ -116,7 +119,8 @@ def read_with_words(
             frame.loc[chunk, "lemmas"], frame.loc[chunk, "forms"] = lemmas, forms
             new = frame.loc[chunk, ["inquiry_id", "text_md5", "lemmas", "forms"]].assign(tokeniser=tokeniser_version())
             _keep(store, new[COLUMNS].astype("string"))
-    drop_stale(store)
+    if tidy:
+        drop_stale(store)
     if split:
         out = frame.drop(columns=["text_md5", "lemmas", "forms"]).assign(words=paired(frame["lemmas"], frame["forms"]))
     else:
