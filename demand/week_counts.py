@@ -2,7 +2,7 @@
 
 A daily run tests the current week's topics against six trailing weeks. Reading and counting those
 weeks' words again every morning was most of what the trend watch cost at a million inquiries
-(about 5 of 8 s), for counts that had not changed. ``topic_week_counts`` keeps each process-week's
+(about 5 of 10 s), for counts that had not changed. ``topic_week_counts`` keeps each process-week's
 counts (``topics.WeekCounts``: its inquiry ids and a sparse inquiries x lemmas matrix, trends.yaml's
 stop words dropped), with a hash of the week's inquiries (their ids and masked texts) and a key of
 what else the counts depend on (the tokeniser and the stop words). A trailing week whose hash and
