@@ -16,7 +16,7 @@ from onodig.assets.demand import INQUIRIES_KEY, WORDS_KEY
 from onodig.assets.partitions import Partitions, window_dates
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.assets.table_metadata import table_metadata, written_beside
-from onodig.demand import alerts, topics, week_counts, words
+from onodig.demand import alerts, topic_inputs, topics, week_counts, words
 from onodig.demand.weekly_tables import replace_weeks
 from onodig.ingestion.coverage import export_coverage, stockholm_today
 from onodig.warehouse.store import in_window
@@ -25,6 +25,7 @@ TOPICS_KEY = dg.AssetKey(["trends", topics.TABLE])
 ALERTS_KEY = dg.AssetKey(["trends", alerts.TABLE])
 NAMED_KEY = dg.AssetKey(["core", topics.NAMED_TABLE])
 COUNTS_KEY = dg.AssetKey(["trends", week_counts.TABLE])
+INPUTS_KEY = dg.AssetKey(["trends", topic_inputs.TABLE])
 WEEKLY_KEY = dg.AssetKey(["marts", "avoidable_demand_weekly"])
 ALERTS_CHECK = "no_demand_alerts"
 PREVIEW_ROWS = 20
@@ -50,6 +51,12 @@ def _log_words(context: dg.AssetExecutionContext, store, read: words.WithWords) 
     context.log.info(f"{read.tokenised:,} inquiries tokenised, {read.reused:,} read from {words.TABLE}")
     for event in written_beside(store, {WORDS_KEY: words.TABLE}):
         context.log_event(event)
+
+
+def covered_weeks(store) -> set:
+    """The Mondays of the weeks the exports cover, as the reports judge it: today, not at link time."""
+    coverage = export_coverage(store, stockholm_today())
+    return set(coverage.loc[coverage["week_covered"].astype(bool), "week_start"])
 
 
 def alerts_in(store, start, end) -> pd.DataFrame:
@@ -115,28 +122,48 @@ def build(partitions: Partitions) -> list:
         settings, names = landing.trends(), landing.topic_names()
         start, end = window_dates(context)
         store = warehouse.get()
-        watched = week_counts.watch(store, _mondays(start, end), settings.topics, names)
-        found = watched.topics
-        _log_words(context, store, watched.read)
-        total = replace_weeks(store, topics.TABLE, found, start, end)
+        # a week the exports do not cover yet is tested once it is, as the alerts are: its counts are short
+        covered = covered_weeks(store)
+        weeks = [w for w in _mondays(start, end) if w in covered]
+        prints = topic_inputs.fingerprints(store, weeks, settings.topics, names)
+        standing = topic_inputs.standing(store, prints)
+        tested = [w for w in weeks if w not in standing]
+        watched = week_counts.watch(store, tested, settings.topics, names) if tested else None
+        found = watched.topics if watched else topics.empty()
+        if watched:
+            _log_words(context, store, watched.read)
+        total = topic_inputs.replace_tested(store, found, start, end, standing, {w: prints[w] for w in tested})
         context.log.info(
-            f"emerging_topics: {len(found)} emerging topic(s) in {start}..{end}; {watched.kept} trailing "
-            f"process-week(s) from {week_counts.TABLE}, {watched.counted} counted and kept"
+            f"emerging_topics: {len(found)} emerging topic(s) in {len(tested)} week(s) tested of {start}..{end}; "
+            f"{len(standing)} week(s) stand as found before, {len(_mondays(start, end)) - len(weeks)} not covered yet"
+            + (
+                f"; {watched.kept} trailing process-week(s) from {week_counts.TABLE}, {watched.counted} counted and kept"
+                if watched
+                else ""
+            )
         )
-        for event in written_beside(store, {COUNTS_KEY: week_counts.TABLE}):
+        beside = {INPUTS_KEY: topic_inputs.TABLE} | ({COUNTS_KEY: week_counts.TABLE} if watched else {})
+        for event in written_beside(store, beside):
             context.log_event(event)
+        shown = store.read(
+            f"select * from {topics.TABLE} where {in_window('week_start', start, end)} "
+            "order by week_start, process, p_value, topic_id"
+        )
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(store, topics.TABLE, total),
                 "rows": dg.MetadataValue.int(total),
-                "emerging_in_these_weeks": dg.MetadataValue.int(len(found)),
-                "tokenised_this_run": dg.MetadataValue.int(watched.read.tokenised),
-                "trailing_weeks_kept": dg.MetadataValue.int(watched.kept),
-                "weeks_counted": dg.MetadataValue.int(watched.counted),
+                "emerging_in_these_weeks": dg.MetadataValue.int(len(shown)),
+                "weeks_tested": dg.MetadataValue.int(len(tested)),
+                "weeks_standing": dg.MetadataValue.int(len(standing)),
+                "weeks_not_covered": dg.MetadataValue.int(len(_mondays(start, end)) - len(weeks)),
+                "tokenised_this_run": dg.MetadataValue.int(watched.read.tokenised if watched else 0),
+                "trailing_weeks_kept": dg.MetadataValue.int(watched.kept if watched else 0),
+                "weeks_counted": dg.MetadataValue.int(watched.counted if watched else 0),
                 "weeks": f"{start} to {end} (exclusive)",
                 "settings": settings.origin,
                 "emerging": dg.MetadataValue.md(
-                    _markdown(found, ["process", "week_start", "keywords", "inquiries", "previous_inquiries", "growth"])
+                    _markdown(shown, ["process", "week_start", "keywords", "inquiries", "previous_inquiries", "growth"])
                 ),
             }
         )
@@ -165,8 +192,7 @@ def build(partitions: Partitions) -> list:
         )
         # a week the exports do not cover yet (its Sunday not reached, or still running) is tested once it is:
         # its counts are short, and every type would "fall" to the few rows that came early
-        coverage = export_coverage(store, stockholm_today())  # as the reports judge it: today, not at link time
-        covered = set(coverage.loc[coverage["week_covered"].astype(bool), "week_start"])
+        covered = covered_weeks(store)
         found = alerts.demand_alerts(weekly_rows, [w for w in _mondays(start, end) if w in covered], settings.alerts)
         total = replace_weeks(store, alerts.TABLE, found, start, end)
         raised = found[found["alert"].astype(bool)] if len(found) else found
@@ -221,4 +247,14 @@ def build(partitions: Partitions) -> list:
         "instead of reading and counting their words again; a week whose inquiries or stop words changed is counted "
         "again.",
     )
-    return [inquiry_topics, emerging_topics, demand_alerts, no_demand_alerts, counts]
+    inputs = dg.AssetSpec(
+        INPUTS_KEY,
+        deps=[INQUIRIES_KEY],
+        group_name="trends",
+        kinds={"table"},
+        owners=["team:data"],
+        description="A fingerprint per week the trend watch tested (its own and its trailing weeks' inquiries, the "
+        "trend settings, the named topics, the tokeniser and the code), written by trends/emerging_topics with the "
+        "week's rows: a week whose fingerprint still matches keeps its emerging topics instead of being tested again.",
+    )
+    return [inquiry_topics, emerging_topics, demand_alerts, no_demand_alerts, counts, inputs]

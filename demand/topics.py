@@ -501,7 +501,7 @@ def find_emerging(
     """
     weeks = sorted(set(weeks))
     if inquiries.empty or not weeks:
-        return Found(_typed(pd.DataFrame(columns=COLUMNS)), {})
+        return Found(empty(), {})
     kept_columns = next((c for c in (["words"], ["lemmas", "forms"]) if set(c) <= set(inquiries.columns)), [])
     docs = inquiries[["inquiry_id", "occurred_at", "process", "demand_type", "text", *kept_columns]].copy()
     docs["week_start"] = weeks_of(docs["occurred_at"])
@@ -543,7 +543,7 @@ def find_emerging(
                 name = _name(row.pop("match_words"), process, names)
                 rows.append({"process": process, **row, "threshold": threshold, "name": name})
     if not rows:
-        return Found(_typed(pd.DataFrame(columns=COLUMNS)), counted_now)
+        return Found(empty(), counted_now)
     frame = _unique_ids(pd.DataFrame(rows)[COLUMNS])
     frame = frame.sort_values(["week_start", "process", "p_value", "topic_id"], ignore_index=True)
     return Found(_typed(frame), counted_now)
@@ -601,6 +601,11 @@ def _prefetched(words_of: WordsOf, cuts: list[dict[date, _Window | None]]) -> Wo
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(DTYPES)
+
+
+def empty() -> pd.DataFrame:
+    """No emerging topics, in the table's columns and types."""
+    return _typed(pd.DataFrame(columns=COLUMNS))
 
 
 def _unique_ids(frame: pd.DataFrame) -> pd.DataFrame:

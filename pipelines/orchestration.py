@@ -18,7 +18,7 @@ import pandas as pd
 
 from onodig.assets.demand import INQUIRIES_KEY
 from onodig.assets.publish import REPORTS_KEY
-from onodig.assets.trends import ALERTS_KEY
+from onodig.assets.trends import ALERTS_KEY, TOPICS_KEY
 from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
@@ -211,8 +211,9 @@ def publish_plan(store: Warehouse, today: date) -> tuple[list[date], list[Planne
 
 def asset_selection(run: PlannedRun) -> list[dg.AssetKey] | None:
     """The assets of a planned run when not the whole job: a reports-only run writes the reports of
-    the week they are for, which may have become covered since its marts were built, and its alerts."""
-    return [ALERTS_KEY, REPORTS_KEY] if run.selection == "reports" else None
+    the week they are for, which may have become covered since its marts were built, and its alerts
+    and emerging topics, tested once a week is covered (found again only when their inputs changed)."""
+    return [TOPICS_KEY, ALERTS_KEY, REPORTS_KEY] if run.selection == "reports" else None
 
 
 def rows_loaded(result: dg.ExecuteInProcessResult) -> int:

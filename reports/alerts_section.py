@@ -81,7 +81,12 @@ class Trends:
         weeks = pd.to_datetime(frame["week_start"]).dt.date
         return frame[(frame["process"] == process) & (weeks == week)]
 
-    def section(self, process: str, week: date, language: str) -> Section:
+    def section(self, process: str, week: date, language: str, covered: bool = True) -> Section:
+        """``covered``: whether the exports cover the whole week; one they do not is not tested yet,
+        and its report says so rather than that nothing changed."""
+        if not covered:
+            heading, waiting = text("trends_heading", language), text("trends_not_covered", language)
+            return Section(f'<section class="trends">\n<h2>{_e(heading)}</h2>\n<p>{_e(waiting)}</p>\n</section>', "")
         alerts = self.of(self.alerts, process, week)
         if len(alerts):
             alerts = alerts[alerts["alert"].astype(bool)].sort_values(["p_value", "demand_type"])

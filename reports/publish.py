@@ -294,7 +294,7 @@ def publish_reports(
                 "missing": done.missing,
                 "audit": audit,
                 "evidence": evidence.for_process(process) | {"repeats": _up_to(evidence.repeats, process, week)},
-                "sections": (trends.section(process, week, language),),
+                "sections": (trends.section(process, week, language, covered.covered),),
                 "coverage": covered,
                 "deliveries": delivered,
                 "recipients": list(recipients),

@@ -642,6 +642,7 @@ LABELS["sv"].update(
     {
         "trends_heading": "Larm och nya kontaktorsaker",
         "trends_none": "Inga larm och inga nya kontaktorsaker den här veckan.",
+        "trends_not_covered": "Larm och nya kontaktorsaker prövas när exporterna täcker hela veckan.",
         "alerts_subheading": "Larm: mer än slumpen förklarar",
         "topics_subheading": "Nya kontaktorsaker",
         "alert_share": "Andelen onödig efterfrågan {verb} till {observed} mot {expected} i snitt de {weeks} veckorna före.",
@@ -662,6 +663,7 @@ LABELS["en"].update(
     {
         "trends_heading": "Alerts and emerging contact reasons",
         "trends_none": "No alerts and no emerging contact reasons this week.",
+        "trends_not_covered": "Alerts and emerging contact reasons are tested once the exports cover the whole week.",
         "alerts_subheading": "Alerts: more than chance explains",
         "topics_subheading": "Emerging contact reasons",
         "alert_share": "The avoidable share {verb} to {observed}, against {expected} on average over the {weeks} weeks before.",

@@ -228,9 +228,14 @@ class Warehouse:
     ) -> None:
         """Delete the rows of ``name`` that ``where`` (SQL) picks and insert ``frames`` (and append
         ``appended`` to other tables) in one transaction: a reader sees the table before or after."""
+        self.swap({name: where}, {**frames, **(appended or {})})
+
+    def swap(self, deletes: dict[str, str], inserts: dict[str, pd.DataFrame]) -> None:
+        """Delete the rows each table's SQL condition picks, then insert the frames, in one transaction."""
         with self.connect() as conn:
-            conn.exec_driver_sql(f"delete from {_quote(name)} where {where}")
-            for table, frame in {**frames, **(appended or {})}.items():
+            for table, where in deletes.items():
+                conn.exec_driver_sql(f"delete from {_quote(table)} where {where}")
+            for table, frame in inserts.items():
                 self._insert(conn, table, frame)
 
     def read_where_in(self, name: str, columns: list[str], key: str, values: Sequence) -> pd.DataFrame:
