@@ -1,5 +1,6 @@
 """The demand classifier: trained from the repository's corpus, evaluated on the independent split."""
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -143,10 +144,11 @@ def _scored(metadata: dict, macro_f1: float, floor: float) -> dg.MaterializeResu
 
 def evaluation_key(model_version: str, realdata_path: str) -> str:
     """What an evaluation's scores follow from: the model version (corpus, config and corrections)
-    and the real-data file, by its path, size and modification time."""
+    and the real-data file, by its path and content (a copy of the same file, with a new
+    modification time, scores the same: a checkout or a deploy need not evaluate again)."""
     path = Path(realdata_path) if realdata_path else None
-    stat = path.stat() if path is not None and path.is_file() else None
-    return f"{model_version}|{realdata_path}|{stat.st_size if stat else ''}|{stat.st_mtime_ns if stat else ''}"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path is not None and path.is_file() else ""
+    return f"{model_version}|{realdata_path}|{digest}"
 
 
 def earlier_evaluation(context: dg.AssetExecutionContext, store, evaluated_for: str) -> dict | None:

@@ -137,3 +137,18 @@ def test_correction_weights_recover_true_counts_from_predicted_counts():
     weights = correction_weights(confusion).pivot(index="true_type", columns="predicted_type", values="weight")
     recovered = weights.loc[labels, labels].to_numpy() @ predicted_counts
     assert np.allclose(recovered, true_counts)
+
+
+def test_the_evaluation_key_follows_the_real_data_files_content_not_its_modification_time(tmp_path):
+    import os
+
+    from onodig.assets.classify import evaluation_key
+
+    path = tmp_path / "swefaq_questions.csv"
+    path.write_text("question;label\nHur söker jag bygglov?;value_demand\n", encoding="utf-8")
+    key = evaluation_key("v1", str(path))
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # a checkout or a copy: the same bytes, a new time
+    assert evaluation_key("v1", str(path)) == key
+    path.write_text("question;label\nHur söker jag förskola?;value_demand\n", encoding="utf-8")
+    assert evaluation_key("v1", str(path)) != key
+    assert evaluation_key("v2", str(path)) != evaluation_key("v1", str(path))
