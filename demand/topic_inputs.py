@@ -69,7 +69,14 @@ def fingerprints(
     return out
 
 
+COLUMNS = ["week_start", "input_hash"]
+
+
 def ensure_table(store: Warehouse) -> None:
+    """The table, made again when an earlier layout of it is there: it only saves work, so another
+    layout's rows are dropped and every week is tested once more."""
+    if store.has_table(TABLE) and store.columns(TABLE) != COLUMNS:
+        store.execute(f"drop table {TABLE}")
     store.create_like(
         TABLE,
         pd.DataFrame({"week_start": pd.Series(dtype="datetime64[us]"), "input_hash": pd.Series(dtype="string")}),
@@ -78,8 +85,9 @@ def ensure_table(store: Warehouse) -> None:
 
 def standing(store: Warehouse, prints: Mapping[date, str]) -> set[date]:
     """The weeks whose topics were found from what they would be found from now."""
-    if not prints or not store.has_table(TABLE) or not store.has_table(topics.TABLE):
+    if not prints or not store.has_table(topics.TABLE):
         return set()
+    ensure_table(store)
     frame = store.read(f"select week_start, input_hash from {TABLE}")
     weeks = pd.to_datetime(frame["week_start"]).dt.date
     return {w for w, held in zip(weeks, frame["input_hash"], strict=True) if prints.get(w) == str(held)}

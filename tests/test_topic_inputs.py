@@ -137,3 +137,15 @@ def test_a_fingerprint_follows_every_week_of_the_window_and_the_settings(world, 
 
     stricter = dataclasses.replace(SETTINGS, min_growth=SETTINGS.min_growth + 1)
     assert topic_inputs.fingerprints(store, [WEEK], stricter, None) != prints
+
+
+def test_an_earlier_layout_of_the_table_is_made_again_and_every_week_tested(world, store_on_each_backend):
+    store = store_on_each_backend
+    store.replace("inquiries", world)
+    store.replace(topics.TABLE, topics.empty())
+    store.replace(topic_inputs.TABLE, pd.DataFrame({"week_start": [pd.Timestamp(WEEK)], "fingerprint": ["x"]}))
+    prints = topic_inputs.fingerprints(store, [WEEK], SETTINGS, None)
+    assert topic_inputs.standing(store, prints) == set()
+    topic_inputs.replace_tested(store, topics.empty(), WEEK, WEEK + timedelta(weeks=1), set(), prints)
+    assert store.columns(topic_inputs.TABLE) == topic_inputs.COLUMNS
+    assert topic_inputs.standing(store, prints) == {WEEK}
