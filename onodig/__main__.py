@@ -1,7 +1,5 @@
 """``python -m onodig``: the same command as ``onodig``."""
 
-import sys
+from onodig.pipelines.cli import entry
 
-from onodig.pipelines.cli import main
-
-sys.exit(main())
+entry()

@@ -407,5 +407,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The console script: :func:`main`, then out without the interpreter's teardown.
+
+    After a run the process holds Dagster, pandas, scikit-learn and spaCy with its 660,000-entry
+    lemma table; freeing them object by object took about a second of a 17 s daily run, after the
+    work was done. What must outlive the process is written first: the DuckDB files opened are
+    checkpointed, the exit handlers run (logging flushes, worker pools stop), the streams are
+    flushed. An exception still ends the process the usual way, with its traceback.
+    """
+    import atexit
+
+    code = main()
+    store = sys.modules.get("onodig.warehouse.store")  # --help and a bad setting never import it
+    if store is not None:
+        store.Warehouse.checkpoint_opened()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code or 0))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -1,9 +1,14 @@
 """The warehouse's own behaviour: transactions, chunked reads, column typing."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
+
+from onodig.warehouse import Warehouse
 
 
 def test_chunked_reads_give_back_every_row_once(warehouse):
@@ -44,3 +49,34 @@ def test_read_where_in_reads_only_the_asked_rows(warehouse):
     ]
     assert warehouse.read_where_in("rows", ["id", "text"], "id", []).empty
     assert warehouse.read_where_in("missing", ["id"], "id", ["a"]).empty
+
+
+# what the `onodig` console script does at its end (pipelines.cli.entry), in a process of its own
+HARD_EXIT = (
+    "import os, sys\n"
+    "import pandas as pd\n"
+    "from onodig.warehouse import Warehouse\n"
+    "store = Warehouse(sys.argv[1])\n"
+    "store.replace('kept', pd.DataFrame({'n': range(50_000)}))\n"
+    "Warehouse.checkpoint_opened()\n"
+    "os._exit(0)\n"
+)
+
+
+def test_a_process_that_leaves_without_teardown_has_written_its_duckdb_file_out(tmp_path):
+    path = tmp_path / "w.duckdb"
+    subprocess.run([sys.executable, "-c", HARD_EXIT, f"duckdb:///{path}"], check=True, timeout=120)
+    assert not path.with_name("w.duckdb.wal").exists()  # nothing left for the next open to replay
+    with Warehouse(f"duckdb:///{path}") as store:
+        assert store.scalar("select count(*) from kept") == 50_000
+
+
+def test_the_console_script_keeps_mains_exit_code(tmp_path):
+    bad = subprocess.run(
+        [sys.executable, "-m", "onodig", "run", "--landing", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ONODIG_PSEUDONYM_KEY": "k"},
+    )
+    assert bad.returncode == 2 and "landing folder not found" in bad.stderr

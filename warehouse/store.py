@@ -69,6 +69,11 @@ def _from_frame(conn: sa.Connection, frame: pd.DataFrame, sql: str) -> None:
 
 
 class Warehouse:
+    # The DuckDB files this process opened (their URLs): what ``checkpoint_opened`` writes out
+    # before the ``onodig`` command leaves without the interpreter's teardown. Bookkeeping of the
+    # process, not configuration: each Warehouse still gets its URL from a resource or a setting.
+    opened_files: set[str] = set()
+
     def __init__(self, url: str):
         try:
             parsed = make_url(url)
@@ -78,6 +83,7 @@ class Warehouse:
             ) from exc  # no URL: it may hold a password
         if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            Warehouse.opened_files.add(url)
         connect_args = {}
         if parsed.get_backend_name() == "duckdb" and "memory_limit" not in parsed.query:
             # DuckDB caches up to 80 % of RAM by default inside our process; cap it and let it spill
@@ -92,6 +98,17 @@ class Warehouse:
         """Let go of pooled connections: a DuckDB file stays locked by this process while one is open,
         so a long-lived process (a sensor's code server) must close before a run can write."""
         self.engine.dispose()
+
+    @classmethod
+    def checkpoint_opened(cls) -> None:
+        """Write each DuckDB file this process opened out of its write-ahead log, as closing the last
+        connection does: a process that ends without the interpreter's teardown loses nothing and
+        leaves the next run no log to replay."""
+        for url in sorted(cls.opened_files):
+            if not Path(make_url(url).database).is_file():
+                continue  # removed since (a test's temporary folder)
+            with cls(url) as store:
+                store.execute("checkpoint")
 
     def __enter__(self) -> Warehouse:
         return self
