@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from onodig.classifiers.training import load_or_train
-from onodig.generator.landing import GeneratorConfig, write_landing
+from onodig.generator.landing import GeneratorConfig, PlantedTopic, write_landing
+from onodig.generator.truth import truth_world
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse
 
@@ -91,3 +92,20 @@ def postgres_database():
         for name in made:
             conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
     admin.dispose()
+
+
+TOPIC_START_WEEK = 5  # the week (0-based from the generator's first Monday) a new reason appears
+
+
+@pytest.fixture(scope="session")
+def topic_world(tmp_path_factory):
+    """Seven weeks of inquiries (the generator's truth) with a new contact reason planted in week 5:
+    what the trend watch's kept counts and kept topics are tested on."""
+    config = GeneratorConfig(
+        weeks=7,
+        per_week=500,
+        seed=11,
+        quirks=False,
+        planted_topics=(PlantedTopic("hamtschema", TOPIC_START_WEEK),),
+    )
+    return truth_world(tmp_path_factory.mktemp("world"), config)["inquiries"]

@@ -13,25 +13,15 @@ from onodig.assets.partitions import Partitions
 from onodig.assets.resources import LandingResource, WarehouseResource
 from onodig.demand import topic_inputs, topics
 from onodig.demand.topics import emerging_topics, weeks_of
-from onodig.demand.trend_settings import TrendSettings
-from onodig.generator.landing import GeneratorConfig, PlantedTopic
-from onodig.generator.truth import truth_world
 from onodig.ingestion.contract import SOURCES
 from onodig.ingestion.coverage import REQUIRED_SOURCES
 from onodig.ingestion.load import staged_table
-
-SETTINGS = TrendSettings.default().topics
-START = date(2026, 8, 31)  # the generator's first Monday
-TOPIC_WEEK = 5
-WEEK = START + timedelta(weeks=TOPIC_WEEK)
+from tests.test_week_counts import SETTINGS, START, WEEK
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> pd.DataFrame:
-    config = GeneratorConfig(
-        weeks=7, per_week=400, seed=11, quirks=False, planted_topics=(PlantedTopic("hamtschema", TOPIC_WEEK),)
-    )
-    return truth_world(tmp_path_factory.mktemp("world"), config)["inquiries"]
+@pytest.fixture
+def world(topic_world) -> pd.DataFrame:
+    return topic_world
 
 
 def staged_up_to(store, last: date) -> None:

@@ -12,21 +12,17 @@ import yaml
 from onodig.demand import week_counts
 from onodig.demand.topics import WeekCounts, WordCounts, emerging_topics, weeks_of
 from onodig.demand.trend_settings import TrendSettings
-from onodig.generator.landing import GeneratorConfig, PlantedTopic
-from onodig.generator.truth import truth_world
+from tests.conftest import TOPIC_START_WEEK
 
 SETTINGS = TrendSettings.default().topics
 START = date(2026, 8, 31)  # the generator's first Monday
-TOPIC_WEEK = 5
+TOPIC_WEEK = TOPIC_START_WEEK
 WEEK = START + timedelta(weeks=TOPIC_WEEK)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> pd.DataFrame:
-    config = GeneratorConfig(
-        weeks=7, per_week=500, seed=11, quirks=False, planted_topics=(PlantedTopic("hamtschema", TOPIC_WEEK),)
-    )
-    return truth_world(tmp_path_factory.mktemp("world"), config)["inquiries"]
+@pytest.fixture
+def world(topic_world) -> pd.DataFrame:
+    return topic_world
 
 
 def _weeks_before(week: date) -> set[date]:
