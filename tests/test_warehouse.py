@@ -80,3 +80,26 @@ def test_the_console_script_keeps_mains_exit_code(tmp_path):
         env={**os.environ, "ONODIG_PSEUDONYM_KEY": "k"},
     )
     assert bad.returncode == 2 and "landing folder not found" in bad.stderr
+
+
+def test_a_file_another_process_holds_is_left_to_it_and_the_exit_code_stands(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        probe = (
+            "import os\nfrom onodig.warehouse import Warehouse\n"
+            f"Warehouse('duckdb:///{path}')\nWarehouse.checkpoint_opened()\nos._exit(3)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 3, done.stderr
+    finally:
+        holder.kill()
