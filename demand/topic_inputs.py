@@ -22,7 +22,7 @@ from onodig.demand.topic_names import TopicNames
 from onodig.demand.trend_settings import TopicSettings
 from onodig.demand.week_counts import words_key
 from onodig.warehouse import Warehouse
-from onodig.warehouse.fingerprints import rows_hash
+from onodig.warehouse.fingerprints import rows_hash, source_digest
 from onodig.warehouse.store import in_window, literal
 
 TABLE = "topic_inputs"
@@ -34,10 +34,7 @@ OWN_COLUMNS = [*TRAILING_COLUMNS, "demand_type"]
 
 def code_digest() -> str:
     """The demand package's source: a change to how topics are found tests every week once more."""
-    digest = hashlib.md5()
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return source_digest(Path(__file__).resolve().parent)
 
 
 def fingerprints(
@@ -79,7 +76,9 @@ def ensure_table(store: Warehouse) -> None:
         store.execute(f"drop table {TABLE}")
     store.create_like(
         TABLE,
-        pd.DataFrame({"week_start": pd.Series(dtype="datetime64[us]"), "input_hash": pd.Series(dtype="string")}),
+        pd.DataFrame({"week_start": pd.Series(dtype="datetime64[us]"), "input_hash": pd.Series(dtype="string")})[
+            COLUMNS
+        ],
     )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from onodig.warehouse import Warehouse
+from onodig.warehouse.fingerprints import source_digest
 from onodig.warehouse.store import literal
 
 TABLE = "report_inputs"
@@ -32,11 +33,7 @@ COLUMNS = ["process", "week_start", "input_hash", "outcome"]
 
 def code_digest() -> str:
     """The reports package's source: a change to how a report is drawn or decided rewrites every report once."""
-    folder = Path(__file__).resolve().parent
-    digest = hashlib.md5()
-    for path in sorted(folder.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return source_digest(Path(__file__).resolve().parent)
 
 
 def _part(value) -> bytes:

@@ -24,6 +24,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 import sqlglot
@@ -55,6 +56,15 @@ def rows_hash(store: Warehouse, columns: list[str], grouped: bool = False) -> st
         return f"hash(sum(cast(hash({quoted}) as hugeint)), count(*))" if grouped else f"hash({quoted})"
     text = _row_text(columns)
     return f"md5(string_agg(md5({text}), ',' order by md5({text})))" if grouped else f"md5({text})"
+
+
+def source_digest(folder: Path) -> str:
+    """An MD5 of a package folder's Python source: what kept work is keyed on, so that a change to
+    the code that made it makes it again, once."""
+    digest = hashlib.md5()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _digest(*parts: str) -> str:
