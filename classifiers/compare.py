@@ -39,6 +39,11 @@ CANDIDATES = {
         {"model": {"char_ngrams": [0, 0]}},
         "(a') as (a) without char n-grams: words and affixes",
     ),
+    "tfidf_salient": (
+        "tfidf_linear",
+        {"model": {"char_ngrams": [0, 0], "salient_dropout": {"drop": 3, "rounds": 2, "weight": 0.5}}},
+        "(g) (a') also trained on copies without each text's 3 most salient words, 2 rounds, weight 0.5",
+    ),
     "spacy_textcat": (
         "spacy_textcat",
         {},

@@ -149,8 +149,16 @@ class DemandClassifier(TextClassifier):
 
     def fit(self, texts: list[str], labels: list[str]) -> DemandClassifier:
         normalised = self.processor.transform(texts)
-        matrix = self.features.fit_transform(normalised)
-        self.model.fit(matrix, labels)
+        dropout = self.config["model"].get("salient_dropout") or {}
+        if not int(dropout.get("rounds", 0)):
+            self.model.fit(self.features.fit_transform(normalised), labels)
+            return self
+        from onodig.classifiers.augment import augmented
+
+        docs, labels, weights = augmented(
+            normalised, list(labels), self.features, dropout, self.config["model"]["C"], self.config["seed"]
+        )
+        self.model.fit(self.features.fit_transform(docs), labels, sample_weight=weights)
         return self
 
     def predict_proba(self, texts: list[str], masked: bool = False) -> np.ndarray:
