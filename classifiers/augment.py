@@ -10,11 +10,12 @@ label: the next model must also learn what is left, the way a letter says it wit
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 
-def word_scores(features: FeatureUnion, coef: np.ndarray, token: str) -> float:
+def word_score(features: FeatureUnion, coef: np.ndarray, token: str) -> float:
     """How much ``token`` adds to one class's score: its word feature and its affixes together."""
     offset, score = 0, 0.0
     for name, vectorizer in features.transformer_list:
@@ -40,7 +41,7 @@ def without_salient(docs: list[str], labels: list[str], features: FeatureUnion, 
         for token in dict.fromkeys(tokens):
             key = (row, token)
             if key not in cache:
-                cache[key] = word_scores(features, svc.coef_[row], token)
+                cache[key] = word_score(features, svc.coef_[row], token)
             scored.append((cache[key], token))
         gone = {token for score, token in sorted(scored, reverse=True)[:drop] if score > 0}
         out.append(" ".join(t for t in tokens if t not in gone))
@@ -48,19 +49,21 @@ def without_salient(docs: list[str], labels: list[str], features: FeatureUnion, 
 
 
 def augmented(
-    docs: list[str], labels: list[str], features: FeatureUnion, settings: dict, C: float, seed: int
+    docs: list[str], labels: list[str], features: FeatureUnion, svc: LinearSVC, settings: dict
 ) -> tuple[list[str], list[str], np.ndarray]:
     """The texts and ``settings["rounds"]`` rounds of copies, each without the last round's salient words.
 
-    ``features`` is refitted on every round; the caller fits it once more on what this returns.
+    Each round fits a fresh clone of ``svc``, the classifier's own uncalibrated estimator, so the
+    words found are the ones that model would lean on. ``features`` is refitted on every round;
+    the caller fits it once more on what this returns.
     """
     drop, rounds, weight = int(settings["drop"]), int(settings["rounds"]), float(settings["weight"])
     all_docs, all_labels, weights = list(docs), list(labels), [1.0] * len(docs)
     current = list(docs)
     for _ in range(rounds):
         matrix = features.fit_transform(all_docs)
-        svc = LinearSVC(C=C, class_weight="balanced", random_state=seed).fit(matrix, all_labels)
-        current = without_salient(current, list(labels), features, svc, drop)
+        fitted = clone(svc).fit(matrix, all_labels)
+        current = without_salient(current, list(labels), features, fitted, drop)
         all_docs += current
         all_labels += list(labels)
         weights += [weight] * len(current)

@@ -155,9 +155,7 @@ class DemandClassifier(TextClassifier):
             return self
         from onodig.classifiers.augment import augmented
 
-        docs, labels, weights = augmented(
-            normalised, list(labels), self.features, dropout, self.config["model"]["C"], self.config["seed"]
-        )
+        docs, labels, weights = augmented(normalised, list(labels), self.features, self.model.estimator, dropout)
         self.model.fit(self.features.fit_transform(docs), labels, sample_weight=weights)
         return self
 

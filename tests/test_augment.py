@@ -1,6 +1,8 @@
 """Salient-word dropout: the copies lose the words the model leans on, and nothing else."""
 
-from onodig.classifiers.augment import augmented, without_salient
+from sklearn.svm import LinearSVC
+
+from onodig.classifiers.augment import augmented, without_salient, word_score
 from onodig.classifiers.model import build_features
 from onodig.classifiers.settings import load_config
 
@@ -23,8 +25,9 @@ def settings(**overrides):
 
 def test_each_copy_loses_its_own_labels_most_salient_words_and_keeps_the_rest():
     config = settings()
+    svc = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
     docs, labels, weights = augmented(
-        DOCS, LABELS, build_features(config), {"drop": 1, "rounds": 1, "weight": 0.5}, 0.5, 0
+        DOCS, LABELS, build_features(config), svc, {"drop": 1, "rounds": 1, "weight": 0.5}
     )
     assert docs[: len(DOCS)] == DOCS and labels == LABELS * 2
     assert list(weights) == [1.0] * len(DOCS) + [0.5] * len(DOCS)
@@ -35,8 +38,6 @@ def test_each_copy_loses_its_own_labels_most_salient_words_and_keeps_the_rest():
 
 
 def test_the_word_taken_out_is_one_that_speaks_for_the_texts_label():
-    from sklearn.svm import LinearSVC
-
     features = build_features(settings())
     svc = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(features.fit_transform(DOCS), LABELS)
     copies = without_salient(DOCS, LABELS, features, svc, drop=2)
@@ -44,6 +45,11 @@ def test_the_word_taken_out_is_one_that_speaks_for_the_texts_label():
     assert invoice_gone & {"fakturan", "betald", "paminnelse", "redan"}
     bygglov_gone = set(DOCS[2].split()) - set(copies[2].split())
     assert "bygglov" in bygglov_gone or bygglov_gone & {"gar", "det", "sokte"}
+    for doc, copy, label in zip(DOCS, copies, LABELS, strict=True):  # the best for its label, and for it
+        coef = svc.coef_[list(svc.classes_).index(label)]
+        kept = {word_score(features, coef, t) for t in copy.split()}
+        for word in set(doc.split()) - set(copy.split()):
+            assert word_score(features, coef, word) > 0 and word_score(features, coef, word) >= max(kept, default=0)
 
 
 def test_a_model_with_dropout_trains_and_reads_the_held_out_split():
