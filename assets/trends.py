@@ -46,9 +46,9 @@ def _markdown(frame: pd.DataFrame, columns: list[str]) -> str:
     return shown.apply(lambda c: c.str.replace("|", "/").str.replace("\n", " / ")).to_markdown(index=False)
 
 
-def _log_words(context: dg.AssetExecutionContext, store, read: words.WithWords) -> None:
+def _log_words(context: dg.AssetExecutionContext, store, tokenised: int, reused: int) -> None:
     """How many inquiries had to be tokenised, and the kept words' own page."""
-    context.log.info(f"{read.tokenised:,} inquiries tokenised, {read.reused:,} read from {words.TABLE}")
+    context.log.info(f"{tokenised:,} inquiries tokenised, {reused:,} read from {words.TABLE}")
     for event in written_beside(store, {WORDS_KEY: words.TABLE}):
         context.log_event(event)
 
@@ -91,7 +91,7 @@ def build(partitions: Partitions) -> list:
         frame = topics.named_inquiries(read.frame if read else pd.DataFrame(), names)
         store.replace(topics.NAMED_TABLE, frame)
         if read:
-            _log_words(context, store, read)
+            _log_words(context, store, read.tokenised, read.reused)
         counts = frame["topic"].value_counts() if len(frame) else pd.Series(dtype=int)
         return dg.MaterializeResult(
             metadata={
@@ -131,7 +131,7 @@ def build(partitions: Partitions) -> list:
         watched = week_counts.watch(store, tested, settings.topics, names) if tested else None
         found = watched.topics if watched else topics.empty()
         if watched:
-            _log_words(context, store, watched.read)
+            _log_words(context, store, watched.tokenised, watched.reused)
         total = topic_inputs.replace_tested(store, found, start, end, standing, {w: prints[w] for w in tested})
         context.log.info(
             f"emerging_topics: {len(found)} emerging topic(s) in {len(tested)} week(s) tested of {start}..{end}; "
@@ -157,7 +157,7 @@ def build(partitions: Partitions) -> list:
                 "weeks_tested": dg.MetadataValue.int(len(tested)),
                 "weeks_standing": dg.MetadataValue.int(len(standing)),
                 "weeks_not_covered": dg.MetadataValue.int(len(mondays) - len(weeks)),
-                "tokenised_this_run": dg.MetadataValue.int(watched.read.tokenised if watched else 0),
+                "tokenised_this_run": dg.MetadataValue.int(watched.tokenised if watched else 0),
                 "trailing_weeks_kept": dg.MetadataValue.int(watched.kept if watched else 0),
                 "weeks_counted": dg.MetadataValue.int(watched.counted if watched else 0),
                 "weeks": f"{start} to {end} (exclusive)",

@@ -40,6 +40,7 @@ from onodig.warehouse.store import in_window, literal
 TABLE = "topic_week_counts"
 COLUMNS = ["process", "week_start", "words_key", "input_hash", "counts"]
 SCRATCH = "_onodig_fitted_ids_"  # + a name of the call's own: the ids words_reader reads
+WATCH_WEEKS = 4  # weeks tested per read: what a first run holds in memory at once
 COUNTS_FORMAT = "1"  # raise when WeekCounts or its encoding changes: every week is counted again, once
 
 Key = tuple[str, date]  # (process, Monday of the week)
@@ -189,14 +190,41 @@ class Watched:
     """What ``emerging_topics`` found, what it read, and how many trailing weeks it did not."""
 
     topics: pd.DataFrame
-    read: words.WithWords
+    tokenised: int  # inquiries whose words were made now, not read from words.TABLE
+    reused: int
+    weeks_read: frozenset[date]  # the weeks whose inquiries were read
     kept: int  # trailing process-weeks taken from TABLE
     counted: int  # process-weeks counted and kept for the next run
 
 
-def watch(store: Warehouse, weeks: list[date], settings: TopicSettings, names: TopicNames | None) -> Watched:
-    """The emerging topics of ``weeks`` (Mondays, in a row), read from the warehouse: the weeks'
-    own inquiries and the trailing weeks' whose counts are not kept, then the counts kept."""
+def watch(
+    store: Warehouse, weeks: list[date], settings: TopicSettings, names: TopicNames | None, batch: int = WATCH_WEEKS
+) -> Watched:
+    """The emerging topics of ``weeks`` (Mondays, in a row), ``batch`` weeks at a time.
+
+    A first run tests every week of the history: read at once, a million inquiries' texts and
+    words were the run's peak memory. Each batch keeps its weeks' counts, so the next batch finds
+    its trailing weeks kept and reads only its own; the topics are those of one read, since a
+    week's test (and its Bonferroni split) sees only that week and its trailing weeks.
+    """
+    weeks = sorted(weeks)
+    parts = [_watch(store, weeks[at : at + batch], settings, names) for at in range(0, len(weeks), max(batch, 1))]
+    if len(parts) == 1:
+        return parts[0]
+    found = [p.topics for p in parts if not p.topics.empty]
+    return Watched(
+        pd.concat(found, ignore_index=True) if found else parts[0].topics,
+        sum(p.tokenised for p in parts),
+        sum(p.reused for p in parts),
+        frozenset().union(*(p.weeks_read for p in parts)),
+        sum(p.kept for p in parts),
+        sum(p.counted for p in parts),
+    )
+
+
+def _watch(store: Warehouse, weeks: list[date], settings: TopicSettings, names: TopicNames | None) -> Watched:
+    """One batch of :func:`watch`: the weeks' own inquiries and the trailing weeks' whose counts are
+    not kept are read, then the counts kept."""
     start, end = weeks[0], weeks[-1] + timedelta(weeks=1)
     earliest = start - timedelta(weeks=settings.trailing_weeks)
     key = words_key(settings.stop_words)
@@ -210,4 +238,11 @@ def watch(store: Warehouse, weeks: list[date], settings: TopicSettings, names: T
         text_where=in_window("occurred_at", start, end),  # the examples are these weeks' own
     )
     found = topics.find_emerging(read.frame, weeks, settings, names, kept=kept, words_of=words_reader(store))
-    return Watched(found.topics, read, len(kept), keep(store, found.counted, hashes, key))
+    return Watched(
+        found.topics,
+        read.tokenised,
+        read.reused,
+        frozenset(topics.weeks_of(read.frame["occurred_at"])),
+        len(kept),
+        keep(store, found.counted, hashes, key),
+    )

@@ -54,7 +54,7 @@ def test_kept_trailing_weeks_give_the_same_topics_as_reading_them_again(world, s
     store = store_on_each_backend
     store.replace("inquiries", world)
     weeks = sorted(set(weeks_of(world["occurred_at"])))
-    history = week_counts.watch(store, weeks, SETTINGS, None)  # a first run: every week counted and kept
+    history = week_counts.watch(store, weeks, SETTINGS, None, batch=len(weeks))  # a first run, in one read
     processes = world["process"].nunique()
     assert history.kept == 0 and history.counted == len(weeks) * processes
 
@@ -64,7 +64,7 @@ def test_kept_trailing_weeks_give_the_same_topics_as_reading_them_again(world, s
     pd.testing.assert_frame_equal(daily.topics, expected)
     trailing = _weeks_before(WEEK) & set(weeks)
     assert daily.kept == len(trailing) * processes  # none of them read again
-    assert set(weeks_of(daily.read.frame["occurred_at"])) == {WEEK}
+    assert daily.weeks_read == {WEEK}
     assert daily.counted == processes
 
     # a text of a trailing week changes: that process-week alone is read and counted again
@@ -89,3 +89,19 @@ def test_kept_trailing_weeks_give_the_same_topics_as_reading_them_again(world, s
     pd.testing.assert_frame_equal(other.topics, emerging_topics(changed, [WEEK], stricter))
     held = store.read(f"select distinct words_key from {week_counts.TABLE}")["words_key"].tolist()
     assert held == [week_counts.words_key(stricter.stop_words)]  # the counts of the old key are gone
+
+
+def test_a_first_run_tested_a_few_weeks_at_a_time_finds_what_one_read_finds(world, warehouse):
+    store = warehouse
+    store.replace("inquiries", world)
+    weeks = sorted(set(weeks_of(world["occurred_at"])))
+    assert len(weeks) > 4  # three batches or more, the later ones' trailing weeks in the earlier ones
+    batched = week_counts.watch(store, weeks, SETTINGS, None, batch=2)
+    expected = emerging_topics(world, weeks, SETTINGS)
+    assert not expected.empty
+    pd.testing.assert_frame_equal(batched.topics, expected)
+    processes = world["process"].nunique()
+    assert batched.counted == len(weeks) * processes  # each week counted once, by its own batch
+    assert batched.kept > 0  # the later batches took their trailing weeks from the earlier ones
+    assert batched.tokenised == len(world) and batched.reused == 0
+    assert batched.weeks_read == set(weeks)
