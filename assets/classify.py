@@ -74,7 +74,8 @@ def demand_classifier(
     ],
     description="How well the classifier does on the evaluation split, which other writers wrote apart from the "
     "training data: per-class precision, recall and F1, the confusion matrix (also kept as a table, used to correct "
-    "published shares), and the share of real SweFAQ value-demand questions kept as value demand.",
+    "published shares), the short-question split's ordinary questions kept as value demand, and the share of real "
+    "SweFAQ value-demand questions kept as value demand.",
 )
 def classifier_evaluation(
     context: dg.AssetExecutionContext,
@@ -119,6 +120,9 @@ def classifier_evaluation(
         "scores": dg.MetadataValue.md(result.evaluation.markdown()),
         "scores_out_of_genre": dg.MetadataValue.md(out_of_genre.evaluation.markdown()),
     }
+    if (short := splits.get("eval_short")) is not None:
+        metadata["macro_f1_short_questions"] = dg.MetadataValue.float(round(short.macro_f1, 4))
+        metadata["value_kept_short_questions"] = dg.MetadataValue.float(round(short.value_kept, 4))
     if real is not None:
         metadata["swefaq_value_kept"] = dg.MetadataValue.float(round(real[0], 4))
         metadata["swefaq_value_questions"] = dg.MetadataValue.int(real[1])

@@ -19,8 +19,9 @@ CORPUS_DIR = Path(str(resources.files("onodig.classifiers").joinpath("corpus")))
 FIELDS = ["text", "label", "channel", "process", "split"]
 # The evaluation splits, each written by writers who never saw the training files: ``eval`` in the
 # training data's own genres, ``eval_ood`` in the genres real citizens write in (long, narrative,
-# indirect, by relatives), which models are chosen by.
-EVAL_SPLITS = ("eval", "eval_ood")
+# indirect, by relatives), which models are chosen by, and ``eval_short`` in the short general
+# questions of a chat box or an FAQ page, which a model must keep reading as ordinary questions.
+EVAL_SPLITS = ("eval", "eval_ood", "eval_short")
 
 
 class BadCorpus(ValueError):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from onodig.classifiers.corpus import EVAL_SPLITS
 from onodig.classifiers.taxonomy import DEMAND_TYPES
 
 
@@ -75,6 +76,12 @@ class SplitScore:
     def n(self) -> int:
         return self.evaluation.n
 
+    @property
+    def value_kept(self) -> float:
+        """Share of the split's ordinary questions read as ordinary: a miss here inflates every avoidable share."""
+        row = self.evaluation.per_class.set_index("label").loc["value_demand"]
+        return float(row["recall"]) if row["support"] else 1.0
+
 
 def score_split(truth: list[str], predicted) -> SplitScore:
     from onodig.classifiers.taxonomy import AVOIDABLE
@@ -92,11 +99,13 @@ def score_split(truth: list[str], predicted) -> SplitScore:
     )
 
 
-def evaluate_splits(model, corpus: pd.DataFrame, splits=("eval", "eval_ood")) -> dict[str, SplitScore]:
-    """The model scored on each evaluation split of the corpus."""
+def evaluate_splits(model, corpus: pd.DataFrame, splits=EVAL_SPLITS) -> dict[str, SplitScore]:
+    """The model scored on each evaluation split of the corpus that holds texts."""
     out = {}
     for name in splits:
         held_out = corpus[corpus["split"] == name]
+        if held_out.empty:
+            continue
         truth = held_out["label"].tolist()
         out[name] = score_split(truth, model.predict(held_out["text"].tolist()))
     return out

@@ -15,7 +15,7 @@ def load_config(path: Path | None = None) -> dict:
     return yaml.safe_load((path or DEFAULT_CONFIG).read_text(encoding="utf-8"))
 
 
-NOT_MODEL = ("audit",)  # sections that say how the model is checked, not how it is trained
+NOT_MODEL = ("audit", "selection")  # sections that say how the model is checked or chosen, not how it is trained
 
 
 def config_hash(config: dict) -> str:

@@ -105,11 +105,12 @@ def test_choice_rule_prefers_the_faster_model_when_scores_are_indistinguishable(
     one_off = list(truth)
     one_off[0] = "b"
 
-    def row(kind, score, speed, predicted, in_genre=0.99):
+    def row(kind, score, speed, predicted, in_genre=0.99, value_kept=1.0):
         return {
             "kind": kind,
             "macro_f1_without_words": score,
             "macro_f1_in_genre": in_genre,
+            "value_kept_short": value_kept,
             "texts_per_second": speed,
             "predicted": predicted,
         }
@@ -125,6 +126,10 @@ def test_choice_rule_prefers_the_faster_model_when_scores_are_indistinguishable(
     assert (
         choose([row("forgetful", 1.0, 100, perfect, 0.9), row("bad", 0.5, 100, ["a"] * 400)], truth, 0, 0.95) == "bad"
     )
+    # one that hears avoidable demand in short ordinary questions is not chosen either
+    suspicious = row("suspicious", 1.0, 100, perfect, value_kept=0.9)
+    assert choose([suspicious, row("bad", 0.5, 100, ["a"] * 400)], truth, 0, 0.95, 0.95) == "bad"
+    assert choose([suspicious, row("bad", 0.5, 100, ["a"] * 400)], truth, 0, 0.95, 0.85) == "suspicious"
 
 
 def test_correction_weights_recover_true_counts_from_predicted_counts():

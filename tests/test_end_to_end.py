@@ -290,6 +290,9 @@ def test_asset_pages_carry_tables_and_numbers_for_analysts(run):
     evaluation = materialization_metadata(run["first"], "classifier", "classifier_evaluation")
     assert evaluation["macro_f1"].value >= 0.85 and "| `case_status` |" in evaluation["scores"].value
     assert evaluation["reused"].value is False
+    # the short questions' guard is shown where analysts read the scores, and the shipped model holds it
+    assert evaluation["value_kept_short_questions"].value >= 0.95
+    assert 0.85 <= evaluation["macro_f1_short_questions"].value <= 1
     # the second run loads the same model: its scores stand without predicting the splits again
     again = materialization_metadata(run["second"], "classifier", "classifier_evaluation")
     assert again["reused"].value is True and again["evaluated_for"].value == evaluation["evaluated_for"].value
