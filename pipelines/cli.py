@@ -240,6 +240,7 @@ def cmd_classify(args) -> int:
 
     import pandas as pd
 
+    from onodig.classifiers.pooled import PooledPredictor
     from onodig.classifiers.training import load_or_train
     from onodig.ingestion.files import UnreadableFile, read_table
     from onodig.reports.spreadsheet import safe_frame
@@ -260,8 +261,10 @@ def cmd_classify(args) -> int:
         out = pd.DataFrame({"id": [], "demand_type": [], "confidence": []})
     else:
         artefact = load_or_train(settings.model_dir, log=lambda m: print(m, file=sys.stderr))
-        # the model reads a long text's beginning itself (classifiers.text), as it does in the pipeline
-        predicted = artefact.classifier.predict(frame["text"].fillna("").tolist())
+        # the model reads a long text's beginning itself (classifiers.text), as it does in the pipeline;
+        # a big file is masked and classified by a worker per core, as a first run's inquiries are
+        with PooledPredictor(artefact.classifier, os.cpu_count() or 1) as predict:
+            predicted = predict(frame["text"].fillna("").tolist())
         out = pd.DataFrame(
             {"id": frame["id"], "demand_type": predicted.labels, "confidence": predicted.confidence.round(4)}
         )
