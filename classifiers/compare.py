@@ -185,7 +185,7 @@ def compare(
             row["macro_f1" + suffix] = result.macro_f1
             row["accuracy" + suffix] = result.accuracy
             row["avoidable_accuracy" + suffix] = avoidable_accuracy(labels, predicted.labels)
-            row["value_kept" + suffix] = result.per_class.set_index("label").at["value_demand", "recall"]
+            row["value_kept" + suffix] = result.value_kept
             row["ece" + suffix] = calibration_error(predicted.confidence, correct)
             row["confident_wrong" + suffix] = int(
                 sum(c >= 0.8 and not ok for c, ok in zip(predicted.confidence, correct, strict=True))

@@ -20,6 +20,12 @@ class Evaluation:
     accuracy: float
     n: int
 
+    @property
+    def value_kept(self) -> float:
+        """Share of the ordinary questions read as ordinary: a miss here inflates every avoidable share."""
+        row = self.per_class.set_index("label").loc["value_demand"]
+        return float(row["recall"]) if row["support"] else 1.0
+
     def confusion_rates(self) -> np.ndarray:
         """P(predicted = j | true = i), rows summing to 1; used to correct published shares."""
         counts = self.confusion.to_numpy(dtype=float)
@@ -78,9 +84,7 @@ class SplitScore:
 
     @property
     def value_kept(self) -> float:
-        """Share of the split's ordinary questions read as ordinary: a miss here inflates every avoidable share."""
-        row = self.evaluation.per_class.set_index("label").loc["value_demand"]
-        return float(row["recall"]) if row["support"] else 1.0
+        return self.evaluation.value_kept
 
 
 def score_split(truth: list[str], predicted) -> SplitScore:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from onodig.classifiers.compare import choose
-from onodig.classifiers.corpus import corrections_as_training, load_corpus
+from onodig.classifiers.corpus import EVAL_SPLITS, corrections_as_training, load_corpus
 from onodig.classifiers.evaluate import calibration_error, correction_weights, evaluate, value_demand_kept
 from onodig.classifiers.settings import load_config
 from onodig.classifiers.taxonomy import DEMAND_TYPES
@@ -14,15 +14,19 @@ from onodig.demand.corrections import read_corrections
 
 def test_corpus_meets_the_contract():
     corpus = load_corpus()
-    train, held_out = corpus[corpus["split"] == "train"], corpus[corpus["split"] == "eval"]
+    train = corpus[corpus["split"] == "train"]
     assert len(corpus) >= 4000
     assert set(corpus["label"]) == set(DEMAND_TYPES)
     for label in DEMAND_TYPES[:5]:
         assert (corpus["label"] == label).sum() >= 500, label
     assert set(corpus["channel"]) >= {"phone", "email", "chat", "visit", "eservice"}
-    # the evaluation split was written by other writers than the training split
-    assert not set(train["writer"]) & set(held_out["writer"])
-    assert not set(train["text"].str.strip().str.lower()) & set(held_out["text"].str.strip().str.lower())
+    # every evaluation split was written by other writers than the training split
+    for split in EVAL_SPLITS:
+        held_out = corpus[corpus["split"] == split]
+        assert not set(train["writer"]) & set(held_out["writer"]), split
+        assert not set(train["text"].str.strip().str.lower()) & set(held_out["text"].str.strip().str.lower()), split
+    # the short questions hold every type, so that being short is no clue to value demand
+    assert set(corpus.loc[corpus["split"] == "eval_short", "label"]) == set(DEMAND_TYPES)
 
 
 def test_predicts_one_of_six_keys_with_probabilities(trained):
@@ -77,6 +81,8 @@ def test_evaluation_scores_and_confusion():
     result = evaluate(truth, ["case_status", "value_demand", "value_demand", "invoice_status"])
     assert result.confusion.loc["case_status", "value_demand"] == 1
     assert result.per_class.set_index("label").loc["case_status", "recall"] == 0.5
+    assert result.value_kept == 1.0  # the one value question read as one
+    assert evaluate(["value_demand", "value_demand"], ["value_demand", "case_status"]).value_kept == 0.5
     assert np.allclose(result.confusion_rates().sum(axis=1), 1.0)
     assert "| `case_status` |" in result.markdown()
 
