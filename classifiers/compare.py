@@ -23,10 +23,9 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from onodig.classifiers.corpus import EVAL_SPLITS, load_corpus
-from onodig.classifiers.evaluate import calibration_error, evaluate
+from onodig.classifiers.evaluate import score_split
 from onodig.classifiers.robustness import TELLING_WORDS, telling_words, without
 from onodig.classifiers.settings import load_config
-from onodig.classifiers.taxonomy import AVOIDABLE
 from onodig.classifiers.training import train
 from onodig.generator.landing import sample_texts
 
@@ -179,17 +178,10 @@ def compare(
         for split, held_out in splits.items():
             labels = held_out["label"].tolist()
             predicted = model.predict(held_out["text"].tolist())
-            result = evaluate(labels, predicted.labels)
-            correct = [p == t for p, t in zip(predicted.labels, labels, strict=True)]
+            score = score_split(labels, predicted)  # what the classifier_evaluation asset reports, too
             suffix = SUFFIXES[split]
-            row["macro_f1" + suffix] = result.macro_f1
-            row["accuracy" + suffix] = result.accuracy
-            row["avoidable_accuracy" + suffix] = avoidable_accuracy(labels, predicted.labels)
-            row["value_kept" + suffix] = result.value_kept
-            row["ece" + suffix] = calibration_error(predicted.confidence, correct)
-            row["confident_wrong" + suffix] = int(
-                sum(c >= 0.8 and not ok for c, ok in zip(predicted.confidence, correct, strict=True))
-            )
+            for field in ("macro_f1", "accuracy", "avoidable_accuracy", "value_kept", "ece", "confident_wrong"):
+                row[field + suffix] = getattr(score, field)
             if split == "eval_ood_without_telling_words":
                 row["predicted"] = predicted.labels
         rows.append(row)
@@ -202,11 +194,6 @@ def keep_embeddings(model, cache_dir: Path | None) -> None:
         embedder = getattr(part, "embedder", None)
         if embedder is not None:
             embedder.cache_dir = cache_dir
-
-
-def avoidable_accuracy(truth: list[str], predicted: list[str]) -> float:
-    """How often avoidable-or-not is right: what the published share depends on."""
-    return float(np.mean([(t in AVOIDABLE) == (p in AVOIDABLE) for t, p in zip(truth, predicted, strict=True)]))
 
 
 def markdown(rows: list[dict], chosen: str) -> str:

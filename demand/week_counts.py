@@ -207,10 +207,8 @@ def watch(
     its trailing weeks kept and reads only its own; the topics are those of one read, since a
     week's test (and its Bonferroni split) sees only that week and its trailing weeks.
     """
-    weeks = sorted(weeks)
-    parts = [_watch(store, weeks[at : at + batch], settings, names) for at in range(0, len(weeks), max(batch, 1))]
-    if len(parts) == 1:
-        return parts[0]
+    weeks, step = sorted(weeks), max(batch, 1)
+    parts = [_watch(store, weeks[at : at + step], settings, names) for at in range(0, len(weeks), step)]
     found = [p.topics for p in parts if not p.topics.empty]
     return Watched(
         pd.concat(found, ignore_index=True) if found else parts[0].topics,
