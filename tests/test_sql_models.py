@@ -16,7 +16,7 @@ from tests.sql_given import given, inquiries
 
 def test_dependencies_are_parsed_from_sql_not_listed():
     sql = "with inquiries as (select * from inquiries), x as (select * from inquiries join cases using (case_ref)) select * from x"
-    assert referenced_tables(sql) == ["cases", "inquiries"]
+    assert referenced_tables(sql) == ("cases", "inquiries")
     weekly = {m.name: m for m in discover()}["avoidable_demand_weekly"]
     assert weekly.depends_on == ("classifier_correction", "int_inquiries")  # rows of its own week only
     assert weekly.grain == ("process", "week_start")
