@@ -1,85 +1,23 @@
-"""The one place where onodig's Dagster definitions are assembled.
+"""The Dagster code location: onodig's definitions, built from the environment's settings.
 
-Each asset module exports its own assets and SQL models come from their files; resources are chosen
-here once, from :mod:`pipelines.settings`, and referenced by parameter name everywhere else.
+``dagster dev``, ``dagster-webserver -m`` and workspace.yaml load ``defs`` from here; what it is
+made of is assembled in :mod:`pipelines.assemble`.
 """
 
 from __future__ import annotations
 
-import os
+from onodig.pipelines.assemble import UnsupportedExecutor, build_definitions, build_resources, executor_for
+from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 
-import dagster as dg
-
-from onodig.assets import build_assets
-from onodig.assets.partitions import Partitions
-from onodig.assets.resources import (
-    ClassifierResource,
-    LandingResource,
-    OutputsResource,
-    PseudonymResource,
-    SmtpResource,
-    WarehouseResource,
-)
-from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB, build_jobs
-from onodig.pipelines.schedules import build_schedule
-from onodig.pipelines.sensors import build_sensors
-from onodig.pipelines.settings import Settings, resolve
-
-__all__ = ["INGEST_JOB", "LINK_JOB", "PUBLISH_JOB", "build_definitions", "defs"]
-
-
-def build_resources(settings: Settings) -> dict[str, object]:
-    return {
-        "landing": LandingResource(path=str(settings.landing)),
-        "warehouse": WarehouseResource(url=settings.warehouse_url),
-        # only ever from the environment: the key must not show up in run config or the UI
-        "pseudonym": PseudonymResource(key=dg.EnvVar("ONODIG_PSEUDONYM_KEY")),
-        "classifier": ClassifierResource(model_dir=str(settings.model_dir), realdata_path=str(settings.realdata or "")),
-        "outputs": OutputsResource(
-            outbox=str(settings.outbox), exports=str(settings.exports), language=settings.report_language
-        ),
-        "smtp": SmtpResource(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_sender,
-            username=settings.smtp_username,
-            password=dg.EnvVar("ONODIG_SMTP_PASSWORD") if settings.smtp_password_set else "",
-            starttls=settings.smtp_starttls,
-        ),
-        "io_manager": dg.FilesystemIOManager(base_dir=str(settings.data_dir / "storage")),
-    }
-
-
-class UnsupportedExecutor(ValueError):
-    pass
-
-
-def executor_for(settings: Settings) -> dg.ExecutorDefinition:
-    """In-process by default: DuckDB allows one writing process. With PostgreSQL, steps can run in
-    parallel processes here, and the same jobs take dagster-k8s's or dagster-celery's executor."""
-    if settings.executor == "in_process":
-        return dg.in_process_executor
-    if settings.executor == "multiprocess":
-        if settings.warehouse_url.startswith("duckdb"):
-            raise UnsupportedExecutor(
-                "ONODIG_EXECUTOR=multiprocess needs a PostgreSQL warehouse: DuckDB has one writer"
-            )
-        limit = settings.max_concurrent or (os.cpu_count() or 2)
-        return dg.multiprocess_executor.configured({"max_concurrent": limit})
-    raise UnsupportedExecutor(f"unknown ONODIG_EXECUTOR {settings.executor!r} (in_process or multiprocess)")
-
-
-def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    settings = settings or resolve()
-    partitions = Partitions.starting(settings.first_day)
-    jobs = build_jobs(executor_for(settings))
-    return dg.Definitions(
-        assets=build_assets(partitions),
-        jobs=list(jobs.values()),
-        schedules=[build_schedule(jobs)],
-        sensors=build_sensors(partitions.days, jobs),
-        resources=build_resources(settings),
-    )
-
+__all__ = [
+    "INGEST_JOB",
+    "LINK_JOB",
+    "PUBLISH_JOB",
+    "UnsupportedExecutor",
+    "build_definitions",
+    "build_resources",
+    "defs",
+    "executor_for",
+]
 
 defs = build_definitions()

@@ -22,6 +22,7 @@ from onodig.assets.trends import ALERTS_KEY, TOPICS_KEY
 from onodig.ingestion.coverage import export_coverage, latest_covered_week, stockholm_today
 from onodig.ingestion.days import monday, observed_days
 from onodig.pipelines import plan
+from onodig.pipelines.instance_files import held_open
 from onodig.pipelines.plan import PlannedRun, Window
 from onodig.privacy import Pseudonymiser
 from onodig.warehouse import Warehouse, fingerprints
@@ -319,13 +320,13 @@ def run_everything(settings, log: Callable[[str], None]) -> Outcome:
     """Every asset once over the landing folder, on a local instance under the data folder."""
     import time
 
-    from onodig.pipelines.definitions import build_definitions
+    from onodig.pipelines.assemble import build_definitions
 
     prepare_dagster_home(settings.dagster_home)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     defs = build_definitions(settings)
     started, done = time.perf_counter(), Done()
-    with dg.DagsterInstance.get() as instance:
+    with held_open(settings.dagster_home), dg.DagsterInstance.get() as instance:
         if dead := fail_dead_runs(instance):
             log(f"{len(dead)} run(s) left STARTED by a process that is gone are marked failed")
         results = run_in_order(
