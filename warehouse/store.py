@@ -143,28 +143,35 @@ class Warehouse:
             yield conn
 
     # information_schema rather than SQLAlchemy's inspector: duckdb-engine's introspection
-    # borrows PostgreSQL's catalog queries, which DuckDB cannot answer under SQLAlchemy 2.1.
+    # borrows PostgreSQL's catalog queries, which DuckDB cannot answer under SQLAlchemy 2.1. On DuckDB
+    # its own catalog functions, on the driver's connection: they answer in half the time, and a daily
+    # run asks some three hundred times.
     def has_table(self, name: str) -> bool:
+        if self.is_duckdb:
+            return bool(self._duckdb_rows("select count(*) from duckdb_tables() where table_name = ?", name)[0][0])
         return bool(self.scalar("select count(*) from information_schema.tables where table_name = :t", {"t": name}))
 
     def columns(self, name: str) -> list[str]:
-        frame = self.read(
-            "select column_name from information_schema.columns where table_name = :t order by ordinal_position",
-            {"t": name},
-        )
-        return frame["column_name"].tolist()
+        return [column for column, _kind in self.column_types(name)]
 
     def column_types(self, name: str) -> list[tuple[str, str]]:
         """Each column's name and the database's own name for its type, in table order."""
-        frame = self.read(
-            "select column_name, data_type from information_schema.columns where table_name = :t "
-            "order by ordinal_position",
-            {"t": name},
-        )
-        return [
-            (str(column), str(kind).lower())
-            for column, kind in zip(frame["column_name"], frame["data_type"], strict=True)
-        ]
+        if self.is_duckdb:
+            rows = self._duckdb_rows(
+                "select column_name, data_type from duckdb_columns() where table_name = ? order by column_index", name
+            )
+        else:
+            frame = self.read(
+                "select column_name, data_type from information_schema.columns where table_name = :t "
+                "order by ordinal_position",
+                {"t": name},
+            )
+            rows = zip(frame["column_name"], frame["data_type"], strict=True)
+        return [(str(column), str(kind).lower()) for column, kind in rows]
+
+    def _duckdb_rows(self, sql: str, *params) -> list[tuple]:
+        with self.connect() as conn:
+            return conn.connection.driver_connection.execute(sql, list(params)).fetchall()
 
     def read(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self.connect() as conn:
