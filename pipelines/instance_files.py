@@ -2,13 +2,13 @@
 
 Dagster's SQLite storage opens and closes a connection for every event it writes (a step's start,
 output, materialization, each asset check), and SQLite checkpoints a file's write-ahead log into it
-and deletes the log whenever the last connection to that file closes: four syncs to disk and two
-deleted files per event, where the commit needs one sync. A daily run writes some five hundred
-events, so that bookkeeping was about a tenth of it. With one more connection to each file open
+and deletes the log whenever the last connection to that file closes: about four syncs to disk and
+two deleted files per connection, where the commit needs one sync. A daily run opens some 1,250,
+and that bookkeeping was about a tenth of it. With one more connection to each file open
 until the run is over, closing Dagster's connection is only a close; SQLite still checkpoints on
 its own as the log grows, and closing the held connection at the end checkpoints and removes the
-log as before. The held connection reads the schema once and writes nothing: the files, their
-content and their locking stay Dagster's.
+log as before. The held connection only reads the schema, at each of Dagster's connections, and
+writes nothing: the files, their content and their locking stay Dagster's.
 """
 
 from __future__ import annotations
