@@ -6,7 +6,7 @@ made of is assembled in :mod:`pipelines.assemble`.
 
 from __future__ import annotations
 
-from onodig.pipelines.assemble import UnsupportedExecutor, build_definitions, build_resources, executor_for
+from onodig.pipelines.assemble import UnsupportedExecutor, build_definitions
 from onodig.pipelines.jobs import INGEST_JOB, LINK_JOB, PUBLISH_JOB
 
 __all__ = [
@@ -15,9 +15,7 @@ __all__ = [
     "PUBLISH_JOB",
     "UnsupportedExecutor",
     "build_definitions",
-    "build_resources",
     "defs",
-    "executor_for",
 ]
 
 defs = build_definitions()
